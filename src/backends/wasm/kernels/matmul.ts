@@ -1,0 +1,357 @@
+// AssemblyScript, not TypeScript: compiled to dist/wasm/loom.wasm by scripts/build-wasm.mjs.
+//
+// Single-precision matrix multiply, C = alpha * op(A) @ op(B) + beta * C, on rows [rowStart, rowEnd) of C.
+//
+// The structure is the Goto/BLIS one: B is packed block by block (KC x NC) into column panels of NR floats
+// per k, A into row panels of MR floats per k (MC x KC), and an MR x NR micro-kernel keeps its tile of C in
+// v128 registers (f32x4) for the whole of a K block. Packing also absorbs the transposes and pads the edges
+// with zeros, so the micro-kernel only ever sees full panels; partial tiles are written back through a
+// small scratch tile.
+//
+// No allocation: all working space comes from `scratch`, SGEMM_SCRATCH_BYTES bytes (see sgemmScratchBytes)
+// that the caller owns, one area per concurrent caller. Every address is a byte address into the imported
+// memory; row strides (lda, ldb, ldc) are in elements of the stored matrices.
+
+/** Rows of the register tile (one f32x4 splat of A per row and per k). */
+const MR: i32 = 4;
+/** Columns of the register tile (two f32x4 of B per k). */
+const NR: i32 = 8;
+/** Depth of a K block: a packed B panel (KC * NR floats, 8 KiB) stays in L1. */
+const KC: i32 = 256;
+/** Rows of an A block: the packed block (MC * KC floats, 128 KiB) stays in L2. */
+const MC: i32 = 128;
+/** Columns of a B block (KC * NC floats, 512 KiB). */
+const NC: i32 = 512;
+
+const B_PACK_BYTES: usize = <usize>(KC * NC) << 2;
+const A_PACK_BYTES: usize = <usize>(MC * KC) << 2;
+const TILE_BYTES: usize = <usize>(MR * NR) << 2;
+
+/** Bytes of scratch one sgemm call needs (packed B block, packed A block, one C tile). */
+const SGEMM_SCRATCH_BYTES: i32 = <i32>(B_PACK_BYTES + A_PACK_BYTES + TILE_BYTES);
+
+/** Bytes of scratch one sgemm call needs; the caller passes that many at `scratch`, 16-byte aligned. */
+export function sgemmScratchBytes(): i32 {
+  return SGEMM_SCRATCH_BYTES;
+}
+
+// @ts-ignore: decorator
+@inline
+function imin(x: i32, y: i32): i32 {
+  return x < y ? x : y;
+}
+
+/** Splits n into ceil(n / max) near-equal blocks, a multiple of `unit` each (but the last). */
+// @ts-ignore: decorator
+@inline
+function blockSize(n: i32, max: i32, unit: i32): i32 {
+  const blocks = (n + max - 1) / max;
+  const size = (n + blocks - 1) / blocks;
+  return imin(max, ((size + unit - 1) / unit) * unit);
+}
+
+/**
+ * C = alpha * op(A) @ op(B) + beta * C for rows [rowStart, rowEnd) of the M x N matrix C.
+ * op(A) is M x K (A is stored K x M when transA), op(B) is K x N (B is stored N x K when transB).
+ * beta == 0 writes C without reading it (old NaNs do not survive); alpha == 0 or K == 0 reads neither A nor B.
+ */
+export function sgemm(
+  a: usize,
+  b: usize,
+  c: usize,
+  M: i32,
+  N: i32,
+  K: i32,
+  lda: i32,
+  ldb: i32,
+  ldc: i32,
+  transA: i32,
+  transB: i32,
+  alpha: f32,
+  beta: f32,
+  rowStart: i32,
+  rowEnd: i32,
+  scratch: usize,
+): void {
+  if (rowStart < 0) rowStart = 0;
+  if (rowEnd > M) rowEnd = M;
+  if (rowEnd <= rowStart || N <= 0) return;
+  if (K <= 0 || alpha == 0) {
+    scaleRows(c, ldc, rowStart, rowEnd, N, beta);
+    return;
+  }
+  const bp = scratch;
+  const ap = scratch + B_PACK_BYTES;
+  const tile = ap + A_PACK_BYTES;
+  const ldcBytes = <usize>ldc << 2;
+  const ncStep = blockSize(N, NC, NR);
+  const kcStep = blockSize(K, KC, 4);
+  const mcStep = blockSize(rowEnd - rowStart, MC, MR);
+
+  for (let jc = 0; jc < N; jc += ncStep) {
+    const nc = imin(ncStep, N - jc);
+    for (let pc = 0; pc < K; pc += kcStep) {
+      const kc = imin(kcStep, K - pc);
+      packB(b, ldb, transB, pc, kc, jc, nc, bp);
+      // The first K block applies beta; later ones accumulate onto it.
+      const bk: f32 = pc == 0 ? beta : 1;
+      const panelBytes = <usize>kc << 2;
+      for (let ic = rowStart; ic < rowEnd; ic += mcStep) {
+        const mc = imin(mcStep, rowEnd - ic);
+        packA(a, lda, transA, ic, mc, pc, kc, ap);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = imin(NR, nc - jr);
+          const bPanel = bp + <usize>jr * panelBytes;
+          let cTile = c + ((<usize>ic * <usize>ldc + <usize>(jc + jr)) << 2);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = imin(MR, mc - ir);
+            kernel4x8(ap + <usize>ir * panelBytes, bPanel, kc, cTile, ldcBytes, alpha, bk, mr, nr, tile);
+            cTile += ldcBytes * <usize>MR;
+          }
+        }
+      }
+    }
+  }
+}
+
+/** C = beta * C on rows [r0, r1), with beta == 0 writing zeros. */
+function scaleRows(c: usize, ldc: i32, r0: i32, r1: i32, N: i32, beta: f32): void {
+  const vb = f32x4.splat(beta);
+  for (let i = r0; i < r1; i++) {
+    const row = c + ((<usize>i * <usize>ldc) << 2);
+    let j = 0;
+    if (beta == 0) {
+      for (; j + 4 <= N; j += 4) v128.store(row + (<usize>j << 2), f32x4.splat(0));
+      for (; j < N; j++) store<f32>(row + (<usize>j << 2), 0);
+    } else if (beta != 1) {
+      for (; j + 4 <= N; j += 4) {
+        const p = row + (<usize>j << 2);
+        v128.store(p, f32x4.mul(v128.load(p), vb));
+      }
+      for (; j < N; j++) {
+        const p = row + (<usize>j << 2);
+        store<f32>(p, load<f32>(p) * beta);
+      }
+    }
+  }
+}
+
+/**
+ * Packs op(B)[pc : pc+kc, jc : jc+nc] into panels of NR columns: panel p holds, for k = 0..kc-1, the NR
+ * floats op(B)[pc+k, jc+p*NR : jc+p*NR+NR], zero-padded past column nc.
+ */
+function packB(b: usize, ldb: i32, transB: i32, pc: i32, kc: i32, jc: i32, nc: i32, dst: usize): void {
+  const ldbBytes = <usize>ldb << 2;
+  for (let jp = 0; jp < nc; jp += NR) {
+    const w = imin(NR, nc - jp);
+    let d = dst + ((<usize>jp * <usize>kc) << 2);
+    if (transB == 0) {
+      // op(B)[k][j] = B[k * ldb + j]: rows of B are contiguous in j.
+      let s = b + ((<usize>pc * <usize>ldb + <usize>(jc + jp)) << 2);
+      if (w == NR) {
+        for (let k = 0; k < kc; k++) {
+          v128.store(d, v128.load(s));
+          v128.store(d, v128.load(s, 16), 16);
+          s += ldbBytes;
+          d += 32;
+        }
+      } else {
+        for (let k = 0; k < kc; k++) {
+          for (let j = 0; j < NR; j++) {
+            store<f32>(d + (<usize>j << 2), j < w ? load<f32>(s + (<usize>j << 2)) : 0);
+          }
+          s += ldbBytes;
+          d += 32;
+        }
+      }
+    } else {
+      // op(B)[k][j] = B[j * ldb + k]: rows of B are contiguous in k, so transpose 4 x 4 blocks.
+      const s0 = b + ((<usize>(jc + jp) * <usize>ldb + <usize>pc) << 2);
+      if (w == NR) {
+        let k = 0;
+        for (; k + 4 <= kc; k += 4) {
+          const s = s0 + (<usize>k << 2);
+          transpose4(s, ldbBytes, d, 32);
+          transpose4(s + 4 * ldbBytes, ldbBytes, d + 16, 32);
+          d += 128;
+        }
+        for (; k < kc; k++) {
+          const s = s0 + (<usize>k << 2);
+          for (let j = 0; j < NR; j++) store<f32>(d + (<usize>j << 2), load<f32>(s + <usize>j * ldbBytes));
+          d += 32;
+        }
+      } else {
+        for (let k = 0; k < kc; k++) {
+          const s = s0 + (<usize>k << 2);
+          for (let j = 0; j < NR; j++) {
+            store<f32>(d + (<usize>j << 2), j < w ? load<f32>(s + <usize>j * ldbBytes) : 0);
+          }
+          d += 32;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Packs op(A)[ic : ic+mc, pc : pc+kc] into panels of MR rows: panel p holds, for k = 0..kc-1, the MR
+ * floats op(A)[ic+p*MR : ic+p*MR+MR, pc+k], zero-padded past row mc.
+ */
+function packA(a: usize, lda: i32, transA: i32, ic: i32, mc: i32, pc: i32, kc: i32, dst: usize): void {
+  const ldaBytes = <usize>lda << 2;
+  for (let ip = 0; ip < mc; ip += MR) {
+    const h = imin(MR, mc - ip);
+    let d = dst + ((<usize>ip * <usize>kc) << 2);
+    if (transA != 0) {
+      // op(A)[i][k] = A[k * lda + i]: rows of A are contiguous in i.
+      let s = a + ((<usize>pc * <usize>lda + <usize>(ic + ip)) << 2);
+      if (h == MR) {
+        for (let k = 0; k < kc; k++) {
+          v128.store(d, v128.load(s));
+          s += ldaBytes;
+          d += 16;
+        }
+      } else {
+        for (let k = 0; k < kc; k++) {
+          for (let i = 0; i < MR; i++) {
+            store<f32>(d + (<usize>i << 2), i < h ? load<f32>(s + (<usize>i << 2)) : 0);
+          }
+          s += ldaBytes;
+          d += 16;
+        }
+      }
+    } else {
+      // op(A)[i][k] = A[i * lda + k]: transpose 4 x 4 blocks.
+      const s0 = a + ((<usize>(ic + ip) * <usize>lda + <usize>pc) << 2);
+      if (h == MR) {
+        let k = 0;
+        for (; k + 4 <= kc; k += 4) {
+          transpose4(s0 + (<usize>k << 2), ldaBytes, d, 16);
+          d += 64;
+        }
+        for (; k < kc; k++) {
+          const s = s0 + (<usize>k << 2);
+          for (let i = 0; i < MR; i++) store<f32>(d + (<usize>i << 2), load<f32>(s + <usize>i * ldaBytes));
+          d += 16;
+        }
+      } else {
+        for (let k = 0; k < kc; k++) {
+          const s = s0 + (<usize>k << 2);
+          for (let i = 0; i < MR; i++) {
+            store<f32>(d + (<usize>i << 2), i < h ? load<f32>(s + <usize>i * ldaBytes) : 0);
+          }
+          d += 16;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Transposes the 4 x 4 block at s (4 rows of 4 floats, `stride` bytes apart): column kk of the block is
+ * written as one f32x4 at d + kk * step (step is the byte width of a packed panel row).
+ */
+// @ts-ignore: decorator
+@inline
+function transpose4(s: usize, stride: usize, d: usize, step: usize): void {
+  const r0 = v128.load(s);
+  const r1 = v128.load(s + stride);
+  const r2 = v128.load(s + 2 * stride);
+  const r3 = v128.load(s + 3 * stride);
+  const x0 = f32x4.shuffle(r0, r1, 0, 4, 1, 5); // r0[0] r1[0] r0[1] r1[1]
+  const x1 = f32x4.shuffle(r0, r1, 2, 6, 3, 7); // r0[2] r1[2] r0[3] r1[3]
+  const x2 = f32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const x3 = f32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(d, f32x4.shuffle(x0, x2, 0, 1, 4, 5)); // column 0: r0[0] r1[0] r2[0] r3[0]
+  v128.store(d + step, f32x4.shuffle(x0, x2, 2, 3, 6, 7));
+  v128.store(d + 2 * step, f32x4.shuffle(x1, x3, 0, 1, 4, 5));
+  v128.store(d + 3 * step, f32x4.shuffle(x1, x3, 2, 3, 6, 7));
+}
+
+/** Writes one f32x4 of a C tile: C = alpha * acc (beta 0), C += alpha * acc (beta 1), or the general form. */
+// @ts-ignore: decorator
+@inline
+function update(p: usize, acc: v128, va: v128, vb: v128, beta: f32): void {
+  const v = f32x4.mul(acc, va);
+  if (beta == 0) v128.store(p, v);
+  else if (beta == 1) v128.store(p, f32x4.add(v128.load(p), v));
+  else v128.store(p, f32x4.add(f32x4.mul(v128.load(p), vb), v));
+}
+
+/**
+ * The MR x NR micro-kernel: acc = Apanel @ Bpanel over kc, then C (mr x nr of it) = alpha * acc + beta * C.
+ * Apanel holds MR floats per k, Bpanel NR floats per k.
+ */
+function kernel4x8(
+  ap: usize,
+  bp: usize,
+  kc: i32,
+  c: usize,
+  ldcBytes: usize,
+  alpha: f32,
+  beta: f32,
+  mr: i32,
+  nr: i32,
+  tile: usize,
+): void {
+  let c00 = f32x4.splat(0);
+  let c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0);
+  let c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0);
+  let c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0);
+  let c31 = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let av = v128.load32_splat(ap);
+    c00 = f32x4.add(c00, f32x4.mul(av, b0));
+    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    av = v128.load32_splat(ap, 4);
+    c10 = f32x4.add(c10, f32x4.mul(av, b0));
+    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    av = v128.load32_splat(ap, 8);
+    c20 = f32x4.add(c20, f32x4.mul(av, b0));
+    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    av = v128.load32_splat(ap, 12);
+    c30 = f32x4.add(c30, f32x4.mul(av, b0));
+    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    ap += 16;
+    bp += 32;
+  }
+  const va = f32x4.splat(alpha);
+  const vb = f32x4.splat(beta);
+  if (mr == MR && nr == NR) {
+    update(c, c00, va, vb, beta);
+    update(c + 16, c01, va, vb, beta);
+    c += ldcBytes;
+    update(c, c10, va, vb, beta);
+    update(c + 16, c11, va, vb, beta);
+    c += ldcBytes;
+    update(c, c20, va, vb, beta);
+    update(c + 16, c21, va, vb, beta);
+    c += ldcBytes;
+    update(c, c30, va, vb, beta);
+    update(c + 16, c31, va, vb, beta);
+    return;
+  }
+  // A partial tile: spill the accumulators, then write the mr x nr corner element by element.
+  v128.store(tile, c00);
+  v128.store(tile, c01, 16);
+  v128.store(tile, c10, 32);
+  v128.store(tile, c11, 48);
+  v128.store(tile, c20, 64);
+  v128.store(tile, c21, 80);
+  v128.store(tile, c30, 96);
+  v128.store(tile, c31, 112);
+  for (let i = 0; i < mr; i++) {
+    const row = c + <usize>i * ldcBytes;
+    const t = tile + (<usize>(i * NR) << 2);
+    for (let j = 0; j < nr; j++) {
+      const p = row + (<usize>j << 2);
+      const v = alpha * load<f32>(t + (<usize>j << 2));
+      store<f32>(p, beta == 0 ? v : beta * load<f32>(p) + v);
+    }
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * The tensor heap: one WebAssembly.Memory that every tensor's storage lives in, so WebAssembly kernels
+ * (and worker threads, the memory is shared) read and write tensors in place, without copies.
+ *
+ * The allocator is written in TypeScript: power-of-two size classes with free lists, 64-byte aligned
+ * blocks (a cache line, and four 128-bit SIMD lanes), and a bump pointer that grows the memory on demand.
+ *
+ * Release is the engine's job, not the user's: a tensor's storage is returned to its free list when the
+ * tensor becomes unreachable (FinalizationRegistry). In Node.js, a synchronous training loop never lets
+ * the event loop run finalizers, so under allocation pressure the heap collects garbage and runs the
+ * pending finalizers synchronously (`gc()` + `cleanupSome()`, both enabled here at start-up). Where those
+ * are missing (a browser), finalizers run whenever the event loop turns. `dispose()` and `scope()` give
+ * deterministic release on top.
+ */
+
+const PAGE = 65536;
+const ALIGN = 64;
+const MAX_PAGES = 65536; // 4 GiB, the wasm32 limit
+const MIN_CLASS = 6; // 64 bytes
+
+interface Collector {
+  gc?: () => void;
+  Registry: typeof FinalizationRegistry;
+}
+
+/** Node only: a synchronous `gc()` and a FinalizationRegistry that has `cleanupSome()`. */
+async function nodeCollector(): Promise<Collector> {
+  if (typeof process === 'undefined' || !process.versions?.node) return { Registry: FinalizationRegistry };
+  try {
+    const v8 = await import('node:v8');
+    const vm = await import('node:vm');
+    v8.setFlagsFromString('--expose-gc');
+    v8.setFlagsFromString('--harmony-weak-refs-with-cleanup-some');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const Registry = vm.runInNewContext('FinalizationRegistry') as typeof FinalizationRegistry;
+    return { gc, Registry };
+  } catch {
+    return { Registry: FinalizationRegistry };
+  }
+}
+
+const collector = await nodeCollector();
+
+export class Heap {
+  readonly memory: WebAssembly.Memory;
+  f32!: Float32Array;
+  i32!: Int32Array;
+  u8!: Uint8Array;
+  private top = ALIGN; // address 0 is never handed out
+  private readonly free: number[][] = [];
+  /** Bytes in blocks handed out and not yet released (the measure of leaks). */
+  liveBytes = 0;
+  /** Bytes allocated since the last forced collection. */
+  private sinceCollect = 0;
+  /** Allocation volume after which a synchronous collection is tried (bytes). */
+  collectEvery = 64 << 20;
+  private readonly registry: FinalizationRegistry<number> & { cleanupSome?: () => void };
+
+  constructor(initialPages = 256) {
+    this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: MAX_PAGES, shared: true });
+    this.refreshViews();
+    this.registry = new collector.Registry<number>((ptr) => this.release(ptr));
+  }
+
+  private refreshViews(): void {
+    const buf = this.memory.buffer;
+    this.f32 = new Float32Array(buf);
+    this.i32 = new Int32Array(buf);
+    this.u8 = new Uint8Array(buf);
+  }
+
+  /** The size class of a request: blocks of class c hold 2^c bytes. */
+  private static classOf(bytes: number): number {
+    let c = MIN_CLASS;
+    while (1 << c < bytes) c++;
+    return c;
+  }
+
+  /** A block of at least `bytes` bytes, 64-byte aligned. Contents are undefined. */
+  alloc(bytes: number): number {
+    const c = Heap.classOf(Math.max(bytes, 1));
+    const size = 2 ** c;
+    this.sinceCollect += size;
+    if (this.sinceCollect > this.collectEvery) this.collect();
+    else this.registry.cleanupSome?.();
+    const list = this.free[c];
+    let ptr = list?.pop();
+    if (ptr === undefined) {
+      ptr = this.top;
+      this.ensure(ptr + size);
+      this.top = ptr + size;
+      this.classAt.set(ptr, c);
+    }
+    this.liveBytes += size;
+    return ptr;
+  }
+
+  private readonly classAt = new Map<number, number>();
+
+  /** Returns a block to its free list. */
+  release(ptr: number): void {
+    const c = this.classAt.get(ptr);
+    if (c === undefined) throw new Error(`Heap.release: ${ptr} is not a block of this heap`);
+    (this.free[c] ??= []).push(ptr);
+    this.liveBytes -= 2 ** c;
+  }
+
+  /** Ties a block's life to an owner object: the block is released when the owner is collected. */
+  track(owner: object, ptr: number, token: object): void {
+    this.registry.register(owner, ptr, token);
+  }
+
+  /** Stops tracking (the block was released explicitly). */
+  untrack(token: object): void {
+    this.registry.unregister(token);
+  }
+
+  /** Collects garbage now and runs pending finalizers, where the platform allows it synchronously. */
+  collect(): void {
+    this.sinceCollect = 0;
+    collector.gc?.();
+    this.registry.cleanupSome?.();
+  }
+
+  /** True when unreachable tensors are reclaimed even inside a synchronous loop. */
+  get reclaimsSynchronously(): boolean {
+    return collector.gc !== undefined && this.registry.cleanupSome !== undefined;
+  }
+
+  private ensure(end: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (end <= have) return;
+    const pages = Math.ceil((end - have) / PAGE);
+    const grow = Math.max(pages, Math.min(have / PAGE, 4096)); // grow geometrically, at most 256 MiB at a time
+    if (have / PAGE + grow > MAX_PAGES) {
+      if (have / PAGE + pages > MAX_PAGES) throw new RangeError(`Heap: out of memory (need ${end} bytes, limit 4 GiB)`);
+      this.memory.grow(pages);
+    } else this.memory.grow(grow);
+    this.refreshViews();
+  }
+
+  /** Bytes of memory reserved from the system (live, free-listed and never used). */
+  get reservedBytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+}
+
+/** The process-wide heap all tensors live in. */
+export const heap = new Heap();
