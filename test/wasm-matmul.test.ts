@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadKernels, type WasmKernels } from '../src/backends/wasm/module.js';
+import { SgemmPool } from '../src/backends/wasm/threads.js';
 
 const memory = new WebAssembly.Memory({ initial: 256, maximum: 65536, shared: true });
 const kernels: WasmKernels = await loadKernels(memory);
@@ -12,7 +13,7 @@ const SENTINEL = 12345.5;
 
 /** A bump allocator over the test memory, reset for every case; 64-byte aligned like the engine's heap. */
 class Arena {
-  private top = 64;
+  constructor(private top = 64) {}
   alloc(floats: number): number {
     const ptr = this.top;
     this.top = (ptr + floats * 4 + 63) & ~63;
@@ -129,7 +130,9 @@ test('sgemm: edge and block sizes, all four transpose combinations', () => {
     [3, 2, 9],
     [64, 64, 64],
     [65, 33, 129],
-    [1, 300, 17], // a row vector times a matrix
+    [1, 300, 17], // a row vector times a matrix (few rows: no packing)
+    [2, 37, 600],
+    [3, 64, 258],
     [300, 1, 17], // a matrix times a column vector
     [9, 7, 600], // several K blocks
     [140, 20, 30], // more rows than one A block
@@ -152,6 +155,8 @@ test('sgemm: alpha and beta', () => {
     check({ M: 21, N: 19, K: 300, transA, transB, alpha: 0.5, beta: 1, cInit: 'random' });
     check({ M: 9, N: 17, K: 3, transA, transB, alpha: -2, beta: -0.25, cInit: 'random' });
     check({ M: 10, N: 12, K: 7, transA, transB, beta: 0, cInit: 'nan', pad: 1 });
+    check({ M: 1, N: 23, K: 33, transA, transB, alpha: -2, beta: -0.25, cInit: 'random' }); // few rows
+    check({ M: 2, N: 21, K: 7, transA, transB, beta: 0, cInit: 'nan', pad: 2 });
   }
   check({ M: 6, N: 10, K: 4, alpha: 0, beta: 0.5, cInit: 'random' }); // C = beta * C, A and B unread
   check({ M: 6, N: 10, K: 0, beta: 0, cInit: 'nan' }); // empty product: C = 0
@@ -163,6 +168,7 @@ test('sgemm: row ranges compose to the full product', () => {
     check({ M: 37, N: 29, K: 41, transA, transB, splits: [18] });
     check({ M: 65, N: 33, K: 129, transA, transB, splits: [1, 2, 31, 64], beta: 1, cInit: 'random' });
     check({ M: 10, N: 9, K: 5, transA, transB, splits: [0, 10] }); // empty ranges at both ends
+    check({ M: 3, N: 21, K: 9, transA, transB, splits: [1], beta: 0.5, cInit: 'random' });
   }
 });
 
@@ -173,4 +179,53 @@ test('sgemm: random shapes', () => {
     const [transA, transB] = TRANS[t % 4];
     check({ M: pick(70), N: pick(70), K: pick(70), transA, transB, pad: t % 3, beta: t % 5 === 0 ? 1 : 0, cInit: 'random', seed: t });
   }
+});
+
+test('SgemmPool: two threads give the single-threaded result, bit for bit', async () => {
+  const pool = await SgemmPool.create(kernels, 2);
+  // Everything below lives past the memory's end at the time the workers were started: their
+  // instances must see the grown memory.
+  const grownFrom = memory.buffer.byteLength;
+  memory.grow(256);
+  try {
+    const shapes: [number, number, number][] = [
+      [3, 5, 7], // small: the caller alone
+      [64, 64, 64],
+      [131, 67, 259],
+      [12, 700, 90],
+    ];
+    let t = 0;
+    for (const [M, N, K] of shapes) {
+      for (const [transA, transB] of TRANS) {
+        const beta = t++ % 2;
+        const rand = rng(M + N + K + t);
+        const arena = new Arena(grownFrom);
+        const scratch = arena.alloc(pool.scratchBytes / 4);
+        const a = arena.alloc(M * K);
+        const b = arena.alloc(K * N);
+        const c1 = arena.alloc(M * N);
+        const c2 = arena.alloc(M * N);
+        const mem = f32();
+        for (let i = 0; i < M * K; i++) mem[a / 4 + i] = rand();
+        for (let i = 0; i < K * N; i++) mem[b / 4 + i] = rand();
+        for (let i = 0; i < M * N; i++) mem[c1 / 4 + i] = mem[c2 / 4 + i] = rand();
+        const [lda, ldb] = [transA ? M : K, transB ? K : N];
+        kernels.sgemm(a, b, c1, M, N, K, lda, ldb, N, +transA, +transB, 0.75, beta, 0, M, scratch);
+        pool.sgemm(a, b, c2, M, N, K, lda, ldb, N, +transA, +transB, 0.75, beta, scratch);
+        const out = f32();
+        for (let i = 0; i < M * N; i++) {
+          if (!Object.is(out[c1 / 4 + i], out[c2 / 4 + i])) {
+            assert.fail(`M=${M} N=${N} K=${K} transA=${transA} transB=${transB}: element ${i} is ${out[c2 / 4 + i]} on two threads, ${out[c1 / 4 + i]} on one`);
+          }
+        }
+      }
+    }
+  } finally {
+    await pool.close();
+  }
+  assert.throws(() => pool.sgemm(0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 1, 0, 0), /after close/);
+});
+
+test('SgemmPool: rejects a bad thread count', async () => {
+  await assert.rejects(SgemmPool.create(kernels, 0), /threads must be an integer in \[1, 64\], got 0/);
 });

@@ -34,6 +34,57 @@ export interface MatOperand {
   colStride: number;
 }
 
+/** The recurrent cells with a fused step kernel: PyTorch's RNN (tanh or relu), LSTM and GRU. */
+export type RecurrentCell = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru';
+
+/**
+ * One time step of a recurrent cell over `B` rows of hidden size `H` (G gates: RNN 1, GRU 3, LSTM 4).
+ * Offsets are into heap.f32 (`mask` into heap.u8); -1 marks an absent operand. Blocks are contiguous
+ * except `y`, whose rows are `yStride` apart (one direction's slice of a (T, B, D*H) output).
+ */
+export interface RecurrentStep {
+  cell: RecurrentCell;
+  B: number;
+  H: number;
+  /** (B, G*H) x W_ih^T and (B, G*H) h W_hh^T, without biases. */
+  gx: number;
+  gh: number;
+  /** (G*H) biases, or -1 (bias=false). */
+  bih: number;
+  bhh: number;
+  /** (B, H) previous hidden and (LSTM) cell state. */
+  h: number;
+  c: number;
+  /**
+   * (B, A*H) activations saved for the backward step: LSTM i, f, g, o (A = 4); GRU r, z, n and
+   * W_hn h + b_hn (A = 4); RNN h' (A = 1).
+   */
+  act: number;
+  /** (B, H) new hidden and (LSTM) cell state. */
+  hOut: number;
+  cOut: number;
+  /** Output rows (B, H) with row stride yStride, or -1. */
+  y: number;
+  yStride: number;
+  /** (B) u8, or -1 for all rows: rows with 0 are past their sequence's end; they keep their state and output 0. */
+  mask: number;
+}
+
+/** The backward of one RecurrentStep; the fields it shares with the forward step mean the same. */
+export interface RecurrentStepBackward extends Omit<RecurrentStep, 'gx' | 'gh' | 'bih' | 'bhh' | 'hOut' | 'y'> {
+  /**
+   * (B, H), in place. In: dL/dh' and (LSTM) dL/dc' from the later steps. Out: the parts of dL/dh and
+   * dL/dc that do not go through W_hh (the caller then adds dgh @ W_hh to dh).
+   */
+  dh: number;
+  dc: number;
+  /** dL/dy rows (row stride yStride), added to dh for the active rows, or -1. */
+  dy: number;
+  /** Out: (B, G*H) dL/d(x W_ih^T + b_ih) and dL/d(h W_hh^T + b_hh). */
+  dgx: number;
+  dgh: number;
+}
+
 export interface Backend {
   readonly name: string;
   /** dst = src, both through their strides, with a cast between kinds. */
@@ -59,6 +110,10 @@ export interface Backend {
   indexSelect(table: number, rows: number, cols: number, idx: number, n: number, out: number): void;
   /** dtable[idx[i], :] += dout[i, :], skipping `skip` (padding) indices. */
   indexAdd(dtable: number, cols: number, idx: number, n: number, dout: number, skip: number): void;
+  /** One fused recurrent step: gate nonlinearities and state update (see RecurrentStep). */
+  recurrentStep(s: RecurrentStep): void;
+  /** The backward of recurrentStep, for backpropagation through time (see RecurrentStepBackward). */
+  recurrentStepBackward(s: RecurrentStepBackward): void;
 }
 
 let current: Backend = referenceBackend;

@@ -4,6 +4,7 @@
  */
 import { heap } from '../core/memory.js';
 import type { ArrayKind, Backend, BinaryOp, MatOperand, Operand, ReduceOp, UnaryOp } from './backend.js';
+import { rnnKernels } from './reference-rnn.js';
 
 type Arr = Float32Array | Int32Array | Uint8Array;
 
@@ -133,6 +134,7 @@ const binaryFns: Record<BinaryOp, (a: number, b: number) => number> = {
 
 export const referenceBackend: Backend = {
   name: 'reference',
+  ...rnnKernels,
 
   copy(src, dst, shape) {
     const s = arr(src.kind);

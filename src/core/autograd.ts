@@ -1,8 +1,9 @@
 /**
  * Define-by-run reverse-mode autodiff. Each differentiable op that sees an input requiring grad records
  * a `Node` holding its inputs and a backward closure (which owns whatever the op saved). `backward()`
- * walks the nodes in reverse topological order, then drops every closure it ran, so the saved
- * activations become garbage as soon as the gradients exist (PyTorch's `retain_graph=False`).
+ * walks the nodes in reverse topological order, then drops every closure it ran and the node's inputs,
+ * so the saved activations become garbage as soon as the gradients exist (PyTorch's
+ * `retain_graph=False`), even while the caller still holds the loss.
  */
 import type { Tensor } from './tensor.js';
 
@@ -12,7 +13,8 @@ export type BackwardFn = (grads: (Tensor | null)[]) => (Tensor | null)[];
 export class Node {
   constructor(
     readonly name: string,
-    readonly inputs: readonly Tensor[],
+    /** Emptied with `backwardFn` once the node has run. */
+    public inputs: readonly Tensor[],
     public backwardFn: BackwardFn | null,
     readonly numOutputs = 1,
   ) {}
@@ -102,8 +104,10 @@ export function runBackward(root: Tensor, grad: Tensor): void {
       throw new Error(`backward: the graph through ${node.name} was already freed by an earlier backward()`);
     const fn = node.backwardFn;
     const inGrads = noGrad(() => fn(grads));
+    const inputs = node.inputs;
     node.backwardFn = null;
-    node.inputs.forEach((input, k) => {
+    node.inputs = [];
+    inputs.forEach((input, k) => {
       const g = inGrads[k];
       if (!g || !input.requiresGrad) return;
       const fn = input.gradFn;

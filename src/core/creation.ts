@@ -39,12 +39,13 @@ export function tensor(data: Nested | Float32Array | Int32Array, o: Options = {}
   let sawBool = false;
   const walk = (v: Nested, d: number): void => {
     if (d === shape.length) {
-      if (Array.isArray(v)) throw new Error(`tensor: ragged nested array (expected a number at depth ${d})`);
+      if (Array.isArray(v)) throw new Error(`tensor: ragged nested array (expected a number at depth ${d}, got an array)`);
       if (typeof v === 'boolean') sawBool = true;
       flat.push(+v);
       return;
     }
-    if (!Array.isArray(v) || v.length !== shape[d]) throw new Error(`tensor: ragged nested array at depth ${d} (expected length ${shape[d]})`);
+    if (!Array.isArray(v) || v.length !== shape[d])
+      throw new Error(`tensor: ragged nested array at depth ${d} (expected length ${shape[d]}, got ${Array.isArray(v) ? v.length : 'a number'})`);
     for (const x of v) walk(x, d + 1);
   };
   walk(data, 0);

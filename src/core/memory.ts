@@ -11,6 +11,11 @@
  * pending finalizers synchronously (`gc()` + `cleanupSome()`, both enabled here at start-up). Where those
  * are missing (a browser), finalizers run whenever the event loop turns. `dispose()` and `scope()` give
  * deterministic release on top.
+ *
+ * V8 clears finalization cells only in full (mark-compact) collections, which a loop of small JS objects
+ * rarely triggers on its own; so unreachable storage accumulates until a forced collection. Two triggers
+ * bound it: every `collectEvery` bytes allocated, and before the memory would grow (it can never shrink),
+ * so garbage is collected instead of reserved. A full collection costs a few milliseconds.
  */
 
 const PAGE = 65536;
@@ -52,8 +57,8 @@ export class Heap {
   liveBytes = 0;
   /** Bytes allocated since the last forced collection. */
   private sinceCollect = 0;
-  /** Allocation volume after which a synchronous collection is tried (bytes). */
-  collectEvery = 64 << 20;
+  /** Allocation volume after which a synchronous collection is forced (bytes): the bound on garbage. */
+  collectEvery = 16 << 20;
   private readonly registry: FinalizationRegistry<number> & { cleanupSome?: () => void };
 
   constructor(initialPages = 256) {
@@ -83,8 +88,12 @@ export class Heap {
     this.sinceCollect += size;
     if (this.sinceCollect > this.collectEvery) this.collect();
     else this.registry.cleanupSome?.();
-    const list = this.free[c];
-    let ptr = list?.pop();
+    let ptr = this.free[c]?.pop();
+    // collect rather than grow; not again before a quarter budget, or a full heap would collect per block
+    if (ptr === undefined && this.top + size > this.reservedBytes && this.sinceCollect > this.collectEvery / 4) {
+      this.collect();
+      ptr = this.free[c]?.pop();
+    }
     if (ptr === undefined) {
       ptr = this.top;
       this.ensure(ptr + size);

@@ -135,12 +135,15 @@ export class Tensor {
     runBackward(this, grad);
   }
 
-  /** @internal Adds to `.grad` (leaf tensors). */
+  /**
+   * @internal Adds to `.grad` (leaf tensors). A new `.grad` is always a copy: the incoming gradient may
+   * be shared (`a.add(b)` hands the same tensor to both inputs) or held by the caller, and `.grad` is
+   * later accumulated into in place.
+   */
   accumulateGrad(g: Tensor): void {
-    if (g.shape.join() !== this.shape.join()) g = g.expand(this.shape);
     if (this.grad) ew.addInPlace(this.grad, g);
     else {
-      this.grad = g.contiguous() === g && g.storage !== this.storage ? g : g.clone();
+      this.grad = g.detach().expand(this.shape).clone();
       this.grad.storage.kept = true;
     }
   }
@@ -158,8 +161,8 @@ export class Tensor {
   // ---- in-place (no autograd: for optimizers, initialisation and buffers) -------------------------
 
   fill_(value: number): this {
-    if (!this.isContiguous()) throw new Error('fill_: tensor must be contiguous');
-    backend().fill(this.operand, this.numel, value);
+    if (this.isContiguous()) backend().fill(this.operand, this.numel, value);
+    else this.copy_(ew.scalar(value, this.dtype));
     return this;
   }
 
@@ -237,7 +240,7 @@ export class Tensor {
   squeeze(dim?: number): Tensor { return vw.squeeze(this, dim); }
   /** Elements `start` to `end` (exclusive) with `step` along `dim`, as a view. */
   slice(dim: number, start?: number | null, end?: number | null, step = 1): Tensor { return vw.slice(this, dim, start ?? null, end ?? null, step); }
-  narrow(dim: number, start: number, length: number): Tensor { return vw.slice(this, dim, start, start + length, 1); }
+  narrow(dim: number, start: number, length: number): Tensor { return vw.narrow(this, dim, start, length); }
   select(dim: number, index: number): Tensor { return vw.select(this, dim, index); }
   contiguous(): Tensor { return this.isContiguous() ? this : vw.copyOf(this); }
   clone(): Tensor { return vw.copyOf(this); }

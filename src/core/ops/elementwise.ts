@@ -52,27 +52,33 @@ export function binary(op: BinaryOp, aIn: TensorLike, bIn: TensorLike): Tensor {
   const b = asTensor(bIn, a);
   const out = rawBinary(op, a, b, promote(a.dtype, b.dtype, op));
   return withGrad(op, out, [a, b], (g) => {
+    // only the gradients that are needed: a constant operand (`x.mul(0.5)`) would cost a full sumTo
+    const needA = a.requiresGrad;
+    const needB = b.requiresGrad;
     let ga: Tensor | null = null;
     let gb: Tensor | null = null;
     switch (op) {
       case 'add': ga = g; gb = g; break;
-      case 'sub': ga = g; gb = g.neg(); break;
-      case 'mul': ga = g.mul(b); gb = g.mul(a); break;
-      case 'div': ga = g.div(b); gb = g.mul(out).div(b).neg(); break;
-      // d a^b / da = b a^(b-1);  d a^b / db = a^b ln a
-      case 'pow': ga = g.mul(b).mul(a.pow(b.sub(1))); gb = b.requiresGrad ? g.mul(out).mul(a.log()) : null; break;
+      case 'sub': ga = g; gb = needB ? g.neg() : null; break;
+      case 'mul': ga = needA ? g.mul(b) : null; gb = needB ? g.mul(a) : null; break;
+      case 'div': ga = needA ? g.div(b) : null; gb = needB ? g.mul(out).div(b).neg() : null; break;
+      // d a^b / da = b a^(b-1) (0 where b = 0);  d a^b / db = a^b ln a (0 where a = 0 and b >= 0), as PyTorch
+      case 'pow':
+        ga = needA ? g.mul(where(b.eq(0), 0, b.mul(a.pow(b.sub(1))))) : null;
+        gb = needB ? g.mul(where(a.eq(0).logicalAnd(b.ge(0)), 0, out.mul(a.log()))) : null;
+        break;
       // ties split the gradient evenly, as PyTorch does
       case 'maximum': case 'minimum': {
         const win = op === 'maximum' ? a.gt(b) : a.lt(b);
         const half = a.eq(b).float().mul(0.5);
         const wa = win.float().add(half);
-        ga = g.mul(wa);
-        gb = g.mul(wa.neg().add(1));
+        ga = needA ? g.mul(wa) : null;
+        gb = needB ? g.mul(wa.neg().add(1)) : null;
         break;
       }
       default: throw new Error(`${op} has no gradient`);
     }
-    return [ga && sumTo(ga, a.shape), gb && sumTo(gb, b.shape)];
+    return [needA && ga ? sumTo(ga, a.shape) : null, needB && gb ? sumTo(gb, b.shape) : null];
   });
 }
 

@@ -97,7 +97,10 @@ export function expand(x: Tensor, shape: number[]): Tensor {
   const k = shape.length - x.ndim;
   const target = shape.map((d, i) => (d === -1 && i >= k ? x.shape[i - k] : d));
   const strides = target.map((d, i) => {
-    if (i < k) return 0;
+    if (i < k) {
+      if (d < 0) throw new Error(`expand: size ${d} is not allowed in a new leading dim (${fmt(x.shape)} to ${fmt(shape)})`);
+      return 0;
+    }
     const s = x.shape[i - k];
     if (s === d) return x.strides[i - k];
     if (s === 1) return 0;
@@ -144,6 +147,16 @@ export function slice(x: Tensor, dim: number, start: number | null, end: number 
     slice(gx, d, s, e, step).copy_(g);
     return [gx];
   });
+}
+
+/** `length` elements from `start` (negative counts from the end) along `dim`, as a view. */
+export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+  const d = normDim(dim, x.ndim);
+  const n = x.shape[d];
+  const s = start < 0 ? start + n : start;
+  if (s < 0 || length < 0 || s + length > n)
+    throw new RangeError(`narrow: start ${start} and length ${length} are out of range for dim ${d} of size ${n}`);
+  return slice(x, d, s, s + length, 1);
 }
 
 /** The sub-tensor at `index` of `dim` (that dim removed), as a view. */

@@ -1,0 +1,44 @@
+/** Picking the next token from a row of logits: greedy, or sampled with temperature, top-k and top-p. */
+import type { Generator } from '../core/random.js';
+
+export interface SamplingOptions {
+  greedy?: boolean;
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+}
+
+/** The id of the next token; `logits` is one row of unnormalised scores. */
+export function pickToken(logits: ArrayLike<number>, o: SamplingOptions, gen: Generator): number {
+  const n = logits.length;
+  if (o.greedy) {
+    let best = 0;
+    for (let i = 1; i < n; i++) if (logits[i] > logits[best]) best = i;
+    return best;
+  }
+  const t = o.temperature ?? 1;
+  if (!(t > 0)) throw new Error(`temperature must be > 0, got ${t}`);
+  let order = Array.from({ length: n }, (_, i) => i).sort((a, b) => logits[b] - logits[a]);
+  if (o.topK !== undefined && o.topK > 0) order = order.slice(0, o.topK);
+  // softmax(logits / t) over the kept tokens
+  const m = logits[order[0]];
+  let probs = order.map((i) => Math.exp((logits[i] - m) / t));
+  let z = probs.reduce((a, b) => a + b, 0);
+  probs = probs.map((p) => p / z);
+  if (o.topP !== undefined && o.topP < 1) {
+    // nucleus: the smallest prefix whose mass reaches topP
+    let acc = 0;
+    let k = 0;
+    while (k < probs.length && acc < o.topP) acc += probs[k++];
+    order = order.slice(0, k);
+    probs = probs.slice(0, k);
+    z = acc;
+    probs = probs.map((p) => p / z);
+  }
+  let u = gen.uniform();
+  for (let k = 0; k < probs.length; k++) {
+    u -= probs[k];
+    if (u < 0) return order[k];
+  }
+  return order[order.length - 1];
+}

@@ -1,0 +1,13 @@
+/** Loom's `nn`: modules, parameters, initialisation, layers, activations, losses, and `F` (functional). */
+export { Module, type StateDict, type LoadResult, type TensorModule } from './module.js';
+export { Parameter, isParameter } from './parameter.js';
+export * as init from './init.js';
+export { Linear, type LinearOptions } from './linear.js';
+export { Embedding, type EmbeddingOptions } from './embedding.js';
+export { LayerNorm, type LayerNormOptions } from './layernorm.js';
+export { Dropout } from './dropout.js';
+export { Sequential, ModuleList, ModuleDict } from './containers.js';
+export { ReLU, GELU, Sigmoid, Tanh, Softmax, LogSoftmax } from './activations.js';
+export { CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss } from './losses.js';
+export * as F from './functional.js';
+export type { Reduction, NLLOptions, CrossEntropyOptions, BCEWithLogitsOptions } from './functional.js';
