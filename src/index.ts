@@ -17,3 +17,5 @@ export * as optim from './optim/index.js';
 export { parseSafetensors, serializeSafetensors, SafetensorsError } from './io/safetensors.js';
 export { mobyDick, readTextFile, DataError } from './data/corpus.js';
 export { CharVocab } from './data/vocab.js';
+export { gradcheck } from './core/gradcheck.js';
+export type { GradcheckOptions } from './core/gradcheck.js';

@@ -94,6 +94,10 @@ test('random: randn is standard normal, rand uniform in [low, high), randint cov
   assert.equal(r.dtype, 'int32');
   assert.deepEqual([...new Set(r.toArray())].sort(), [3, 4, 5, 6]);
   assert.throws(() => randint(3, 3, [2]), /high \(3\) must be greater than low \(3\)/);
+  // spans beyond 2^24 reach every integer, not only multiples of span / 2^24
+  const wide = randint(0, 2 ** 30, [1000], { generator: new Generator(6) }).toArray();
+  assert.ok(wide.some((v) => v % 64 !== 0));
+  assert.ok(wide.every((v) => v >= 0 && v < 2 ** 30));
 });
 
 // ---- elementwise math and dtypes ------------------------------------------------------------------
@@ -429,6 +433,13 @@ test('printing annotates dtypes and autograd state', () => {
   const x = f([1, 2]).requiresGrad_();
   assert.equal(x.toString(), 'tensor([1., 2.], requiresGrad=true)');
   assert.equal(x.mul(2).toString(), 'tensor([2., 4.], gradFn=<mul>)');
+});
+
+test('size() with negative dims, and its range error', () => {
+  const x = zeros([2, 3]);
+  assert.equal(x.size(-1), 3);
+  assert.equal(x.size(0), 2);
+  assert.throws(() => x.size(2), /dim 2 is out of range for a tensor of rank 2/);
 });
 
 test('item() on a one-element tensor, and its error text otherwise', () => {

@@ -59,9 +59,11 @@ export class Generator {
     return r * Math.cos(2 * Math.PI * v);
   }
 
-  /** Integer in [lo, hi). */
+  /** Integer in [lo, hi). Spans beyond 2^24 draw 53 bits, so every integer of the span can come up. */
   int(lo: number, hi: number): number {
-    return lo + Math.floor(this.uniform() * (hi - lo));
+    const span = hi - lo;
+    const u = span <= 16777216 ? this.uniform() : (this.nextU32() * 2097152 + (this.nextU32() >>> 11)) / 9007199254740992;
+    return lo + Math.floor(u * span);
   }
 
   getState(): number[] {

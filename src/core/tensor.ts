@@ -14,7 +14,7 @@ import * as red from './ops/reduce.js';
 import * as sm from './ops/softmax.js';
 import * as vw from './ops/view.js';
 import { formatTensor } from './print.js';
-import { contiguousStrides, fmt, numel, type Shape } from './shape.js';
+import { contiguousStrides, fmt, normDim, numel, type Shape } from './shape.js';
 import { KIND, Storage, type DType } from './storage.js';
 
 export type TensorLike = Tensor | number;
@@ -50,7 +50,7 @@ export class Tensor {
   }
   /** Size of dimension `d` (negative counts from the end). */
   size(d: number): number {
-    return this.shape[d < 0 ? d + this.ndim : d];
+    return this.shape[normDim(d, this.ndim)];
   }
   get isLeaf(): boolean {
     return this.gradFn === null;

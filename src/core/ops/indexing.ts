@@ -50,8 +50,8 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
     const gx = Tensor.empty(x.shape).fill_(0);
     const f = heap.f32;
     const gb = gc.base;
-    const xb = gx.base;
-    for (let e = 0; e < offs.length; e++) f[xb + offs[e]] += f[gb + e];
+    const gxb = gx.base;
+    for (let e = 0; e < offs.length; e++) f[gxb + offs[e]] += f[gb + e];
     return [gx];
   });
 }
