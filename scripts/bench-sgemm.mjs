@@ -56,7 +56,7 @@ const tA = opts.transA ? 1 : 0;
 const tB = opts.transB ? 1 : 0;
 
 function time(run) {
-  for (let i = 0; i < Math.max(3, reps / 5); i++) run();
+  for (let i = 0; i < Math.max(10, reps / 3); i++) run();
   const ms = [];
   for (let i = 0; i < reps; i++) {
     const t0 = performance.now();

@@ -1,4 +1,5 @@
 /** Loom: tensors, autograd, layers, optimizers and models for sequence learning in TypeScript. */
+import './backends/install.js';
 export { Tensor } from './core/tensor.js';
 export type { TensorLike } from './core/tensor.js';
 export type { DType } from './core/storage.js';

@@ -13,14 +13,11 @@
  */
 import { heap } from '../core/memory.js';
 import type { Backend, RecurrentStep, RecurrentStepBackward } from './backend.js';
+import { RECURRENT_GATES as GATES, RECURRENT_SAVED as SAVED } from './recurrent-layout.js';
 
 function sigmoid(x: number): number {
   return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
 }
-
-/** Gates per cell in W_ih / W_hh (G) and saved activations per row (A), in units of H. */
-export const GATES = { rnn_tanh: 1, rnn_relu: 1, lstm: 4, gru: 3 } as const;
-export const SAVED = { rnn_tanh: 1, rnn_relu: 1, lstm: 4, gru: 4 } as const;
 
 function recurrentStep(s: RecurrentStep): void {
   const f = heap.f32;

@@ -1,9 +1,14 @@
 /** The `loom` command line: a thin layer over the library. */
+import { DataError } from '../data/corpus.js';
+import { CheckpointError } from '../io/checkpoint.js';
+import { SafetensorsError } from '../io/safetensors.js';
 import { UsageError, runCommand, type Command } from './args.js';
+import { evalCommand } from './eval.js';
 import { parityCommand } from './parity.js';
+import { sampleCommand } from './sample.js';
 import { trainCommand } from './train.js';
 
-const commands: Command[] = [trainCommand, parityCommand];
+const commands: Command[] = [trainCommand, sampleCommand, evalCommand, parityCommand];
 
 function usage(): string {
   const w = Math.max(...commands.map((c) => c.name.length)) + 2;
@@ -28,12 +33,16 @@ async function main(argv: string[]): Promise<number> {
   return runCommand(cmd, rest);
 }
 
+/** Errors of the user's input (flags, files): one sentence, exit code 1. Anything else is a bug: the stack. */
+function isUserError(e: unknown): e is Error {
+  return e instanceof UsageError || e instanceof DataError || e instanceof CheckpointError || e instanceof SafetensorsError;
+}
+
 main(process.argv.slice(2)).then(
   (code) => (process.exitCode = code),
   (e: unknown) => {
-    if (e instanceof UsageError || (e instanceof Error && e.name.endsWith('Error') && e.name !== 'Error' && !(e instanceof TypeError))) {
-      console.error(`loom: ${(e as Error).message}`);
-    } else console.error(e);
+    if (isUserError(e)) console.error(`loom: ${e.message}`);
+    else console.error(e);
     process.exitCode = 1;
   },
 );

@@ -42,3 +42,32 @@ export function pickToken(logits: ArrayLike<number>, o: SamplingOptions, gen: Ge
   }
   return order[order.length - 1];
 }
+
+/**
+ * Continues `prompt` (ids, at least one) by `maxTokens` tokens: feeds the prompt to `decoder`, then
+ * repeatedly picks a token from the last logits and feeds it back, calling `emit` with each new token
+ * as soon as it is picked (to stream it). The same generator state gives the same tokens.
+ *
+ * @example
+ *   generate(lm.decoder(), vocab.encode('The '), 200, { temperature: 0.8 }, new Generator(0),
+ *            (id) => process.stdout.write(vocab.decode([id])));
+ */
+export function generate(
+  decoder: { feed(ids: ArrayLike<number>): ArrayLike<number> },
+  prompt: ArrayLike<number>,
+  maxTokens: number,
+  o: SamplingOptions,
+  gen: Generator,
+  emit: (id: number) => void = () => {},
+): number[] {
+  if (prompt.length === 0) throw new Error('generate: the prompt must hold at least one token');
+  const out: number[] = [];
+  let logits = decoder.feed(prompt);
+  for (let i = 0; i < maxTokens; i++) {
+    const id = pickToken(logits, o, gen);
+    out.push(id);
+    emit(id);
+    if (i + 1 < maxTokens) logits = decoder.feed([id]);
+  }
+  return out;
+}

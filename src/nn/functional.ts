@@ -16,6 +16,7 @@ export { linear } from './linear.js';
 export { embedding } from './embedding.js';
 export { layerNorm } from './layernorm.js';
 export { dropout } from './dropout.js';
+export { scaledDotProductAttention, attention } from './attention.js';
 
 // ---- activations -------------------------------------------------------------------------------
 

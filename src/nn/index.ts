@@ -11,3 +11,13 @@ export { ReLU, GELU, Sigmoid, Tanh, Softmax, LogSoftmax } from './activations.js
 export { CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss } from './losses.js';
 export * as F from './functional.js';
 export type { Reduction, NLLOptions, CrossEntropyOptions, BCEWithLogitsOptions } from './functional.js';
+export { attention, scaledDotProductAttention, type AttentionOptions, type ScaledDotProductAttentionOptions } from './attention.js';
+export { MultiheadAttention, type MultiheadAttentionOptions, type MultiheadAttentionForwardOptions } from './multihead-attention.js';
+export {
+  TransformerEncoderLayer, TransformerDecoderLayer, type TransformerLayerOptions, type Activation,
+  type EncoderLayerForwardOptions, type DecoderLayerForwardOptions,
+} from './transformer-layers.js';
+export { TransformerEncoder, TransformerDecoder, Transformer, generateSquareSubsequentMask, type TransformerOptions } from './transformer.js';
+export { SinusoidalPositionalEncoding } from './positional-encoding.js';
+export { LinearAttention, causalLinearAttention } from './linear-attention.js';
+export { AdditiveAttention } from './additive-attention.js';

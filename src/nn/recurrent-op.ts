@@ -10,7 +10,7 @@
  * gradients of all steps at once as three matmuls and two column sums.
  */
 import { backend, type MatOperand, type RecurrentCell } from '../backends/backend.js';
-import { GATES, SAVED } from '../backends/reference-rnn.js';
+import { RECURRENT_GATES, RECURRENT_SAVED } from '../backends/recurrent-layout.js';
 import { needsGrad, record } from '../core/autograd.js';
 import { fmt } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
@@ -57,8 +57,8 @@ export function recurrentLayer(
   const D = weights.length;
   const H = h0.shape[2];
   const lstm = cell === 'lstm';
-  const GH = GATES[cell] * H;
-  const AH = SAVED[cell] * H;
+  const GH = RECURRENT_GATES[cell] * H;
+  const AH = RECURRENT_SAVED[cell] * H;
   const DH = D * H;
   if (h0.shape.join() !== [D, B, H].join()) throw new Error(`recurrentLayer: h0 has shape ${fmt(h0.shape)}, expected ${fmt([D, B, H])}`);
   if (lstm !== (c0 !== null)) throw new Error(`recurrentLayer: c0 is ${lstm ? 'required' : 'only for the LSTM'}`);

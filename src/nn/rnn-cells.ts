@@ -4,6 +4,7 @@
  * kernels as the sequence layers (a sequence of length 1).
  */
 import type { RecurrentCell } from '../backends/backend.js';
+import { RECURRENT_GATES } from '../backends/recurrent-layout.js';
 import { zeros } from '../core/creation.js';
 import { defaultGenerator, type Generator } from '../core/random.js';
 import { fmt } from '../core/shape.js';
@@ -41,7 +42,7 @@ abstract class CellBase extends Module {
     const who = this.constructor.name;
     if (!Number.isInteger(inputSize) || inputSize < 0) throw new RangeError(`${who}: inputSize must be an integer >= 0, got ${inputSize}`);
     if (!Number.isInteger(hiddenSize) || hiddenSize < 1) throw new RangeError(`${who}: hiddenSize must be an integer >= 1, got ${hiddenSize}`);
-    const G = { rnn_tanh: 1, rnn_relu: 1, lstm: 4, gru: 3 }[cell] * hiddenSize;
+    const G = RECURRENT_GATES[cell] * hiddenSize;
     const reg = (name: string, shape: number[]) => this.registerParameter(name, Parameter(Tensor.empty(shape)));
     this.weight_ih = reg('weight_ih', [G, inputSize]);
     this.weight_hh = reg('weight_hh', [G, hiddenSize]);

@@ -7,6 +7,7 @@
  * `step(x_t, state)` for one time step, `forward(x, state)` over a sequence.
  */
 import type { RecurrentCell } from '../backends/backend.js';
+import { RECURRENT_GATES } from '../backends/recurrent-layout.js';
 import { fromArray, zeros } from '../core/creation.js';
 import { cat } from '../core/ops/join.js';
 import { defaultGenerator, type Generator } from '../core/random.js';
@@ -129,7 +130,7 @@ export abstract class RecurrentBase extends Module {
     if (!(this.dropout >= 0 && this.dropout <= 1))
       throw new RangeError(`${who}: dropout should be a number in range [0, 1] representing the probability of an element being zeroed, got ${this.dropout}`);
     if ((o.projSize ?? 0) !== 0) throw new Error(`${who}: projSize ${o.projSize} is not supported (only 0)`);
-    const G = { rnn_tanh: 1, rnn_relu: 1, lstm: 4, gru: 3 }[cell] * hiddenSize;
+    const G = RECURRENT_GATES[cell] * hiddenSize;
     const D = this.numDirections;
     // registration order = PyTorch's _flat_weights_names: per layer, per direction: w_ih, w_hh, b_ih, b_hh
     for (let l = 0; l < this.numLayers; l++) {

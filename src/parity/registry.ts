@@ -82,6 +82,35 @@ function simple(Cls: Ctor, positional: string[]): ModuleAdapter {
   return { build: byArgs(Cls, positional), call: plainCall };
 }
 
+/**
+ * forward(...the `leading` inputs, options): every other input goes into the options object under its
+ * camelCase name (`attn_mask` -> attnMask, `src_key_padding_mask` -> srcKeyPaddingMask), with the call
+ * keywords. Independent of the order and subset of optional inputs a case lists.
+ */
+function namedCall(leading: string[]): ModuleAdapter['call'] {
+  return (m, names, inputs, kwargs) => {
+    const f = (m as unknown as { forward: (...a: unknown[]) => unknown }).forward.bind(m);
+    const missing = leading.filter((n) => !(n in inputs));
+    if (missing.length) throw new Error(`inputs lack ${missing.join(', ')}`);
+    const opts: Args = { ...kwargs };
+    for (const n of names) if (!leading.includes(n)) opts[camel(n)] = inputs[n];
+    return f(...leading.map((n) => inputs[n]), opts);
+  };
+}
+
+/** A Transformer stack built from its layer's arguments: args {<layerKey>: {...}, num_layers, norm?: {normalized_shape, eps}}. */
+function stack(Stack: Ctor, Layer: Ctor, layerKey: string, leading: string[]): ModuleAdapter {
+  return {
+    build(args) {
+      const layer = byArgs(Layer, ['d_model', 'nhead'])(args[layerKey] as Args);
+      const n = args.norm as Args | null | undefined;
+      const norm = n ? byArgs(nn.LayerNorm, ['normalized_shape'])(n) : null;
+      return new Stack(layer, args.num_layers, { norm });
+    },
+    call: namedCall(leading),
+  };
+}
+
 export const modules: Record<string, ModuleAdapter> = {
   Linear: simple(nn.Linear, ['in_features', 'out_features']),
   Embedding: simple(nn.Embedding, ['num_embeddings', 'embedding_dim']),
@@ -92,6 +121,22 @@ export const modules: Record<string, ModuleAdapter> = {
   RNNCell: recurrent(RNNCell),
   LSTMCell: recurrent(LSTMCell),
   GRUCell: recurrent(GRUCell),
+  MultiheadAttention: {
+    build: (args) => byArgs(nn.MultiheadAttention, ['embed_dim', 'num_heads'])(
+      Object.fromEntries(Object.entries(args).map(([k, v]) => [k === 'add_bias_kv' ? 'add_bias_k_v' : k, v])),
+    ),
+    // a self-attention case may list only `query` (PyTorch called it with the same tensor three times)
+    call: (m, names, inputs, kwargs) =>
+      namedCall(['query', 'key', 'value'])(m, names, { key: inputs.query, value: inputs.key ?? inputs.query, ...inputs }, kwargs),
+  },
+  TransformerEncoderLayer: { build: byArgs(nn.TransformerEncoderLayer, ['d_model', 'nhead']), call: namedCall(['src']) },
+  TransformerDecoderLayer: { build: byArgs(nn.TransformerDecoderLayer, ['d_model', 'nhead']), call: namedCall(['tgt', 'memory']) },
+  TransformerEncoder: stack(nn.TransformerEncoder, nn.TransformerEncoderLayer, 'encoder_layer', ['src']),
+  TransformerDecoder: stack(nn.TransformerDecoder, nn.TransformerDecoderLayer, 'decoder_layer', ['tgt', 'memory']),
+  Transformer: { build: byArgs(nn.Transformer, []), call: namedCall(['src', 'tgt']) },
+  'ref.SinusoidalPositionalEncoding': simple(nn.SinusoidalPositionalEncoding, ['d_model']),
+  'ref.LinearAttention': simple(nn.LinearAttention, ['d_model', 'n_heads']),
+  'ref.AdditiveAttention': simple(nn.AdditiveAttention, ['query_dim', 'key_dim', 'hidden_dim']),
 };
 
 type Fn = (inputs: Tensor[], kw: Args) => unknown;
@@ -106,6 +151,8 @@ export const functionals: Record<string, Fn> = {
   cross_entropy: ([x, y], kw) => nn.F.crossEntropy(x, y, kw),
   nll_loss: ([x, y], kw) => nn.F.nllLoss(x, y, kw),
   mse_loss: ([x, y], kw) => nn.F.mseLoss(x, y, kw),
+  // inputs query, key, value[, attn_mask]; a bool attn_mask is true = masked out (the fixtures' convention)
+  scaled_dot_product_attention: ([q, k, v, mask], kw) => nn.F.scaledDotProductAttention(q, k, v, { ...kw, attnMask: mask ?? null }),
   binary_cross_entropy_with_logits: ([x, y], kw) => nn.F.binaryCrossEntropyWithLogits(x, y, kw),
   // inputs are gradients; outputs the clipped gradients and the total norm
   clip_grad_norm_: (grads, kw) => {

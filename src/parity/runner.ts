@@ -58,7 +58,8 @@ function runModule(c: Case): string | null {
   const named = new Map(m.namedParameters());
   for (const k of c.keys('grad/param/')) check(`grad ${k}`, named.get(k)?.grad, `grad/param/${k}`);
   for (const k of c.keys('grad/input/')) check(`grad input ${k}`, inputs[k]?.grad, `grad/input/${k}`);
-  const state = m.stateDict();
+  // every buffer, also the non-persistent ones that stateDict() leaves out
+  const state = new Map([...m.stateDict(), ...m.namedBuffers()]);
   for (const k of c.keys('buffer_after/')) check(`buffer ${k}`, state.get(k), `buffer_after/${k}`);
   return fail(errors);
 }

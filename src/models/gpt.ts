@@ -1,0 +1,303 @@
+/**
+ * GPT: a decoder-only Transformer language model in the shape of nanoGPT (Karpathy), with nanoGPT's
+ * parameter names (`transformer.wte.weight`, `transformer.h.0.attn.c_attn.weight`, `lm_head.weight`, ...)
+ * and initialisation, plus incremental decoding through a key/value cache.
+ *
+ *   x = wte(ids) + wpe(positions)                       token + learned position embeddings
+ *   x = x + attn(ln_1(x));  x = x + mlp(ln_2(x))        nLayer pre-LN blocks, causal self-attention
+ *   logits = lm_head(ln_f(x))                           head tied to wte (default) or its own
+ *
+ * With a cache, each new token's keys and values are written into preallocated (B, nHead, blockSize,
+ * headDim) buffers and its query attends over the cached prefix: generating token t costs O(t) attention
+ * plus O(1) everything else, instead of recomputing the whole prefix.
+ *
+ *   const gpt = new GPT({ vocabSize: 65, blockSize: 128, nLayer: 4, nHead: 4, nEmbd: 128 });
+ *   const logits = gpt.forward(ids);                   // (B, T) int32 -> (B, T, 65)
+ *   const out = gpt.eval().generate(prompt, 100, { temperature: 0.8, topK: 20 }); // (B, T + 100)
+ */
+import { noGrad } from '../core/autograd.js';
+import { arange, fromArray } from '../core/creation.js';
+import { defaultGenerator, type Generator } from '../core/random.js';
+import { fmt } from '../core/shape.js';
+import { Tensor } from '../core/tensor.js';
+import { attention } from '../nn/attention.js';
+import { ModuleList } from '../nn/containers.js';
+import { Dropout } from '../nn/dropout.js';
+import { Embedding } from '../nn/embedding.js';
+import { normal_, zeros_ } from '../nn/init.js';
+import { LayerNorm } from '../nn/layernorm.js';
+import { Linear, linear } from '../nn/linear.js';
+import { Module } from '../nn/module.js';
+import { Parameter } from '../nn/parameter.js';
+import { pickToken, type SamplingOptions } from './sampling.js';
+
+export interface GPTConfig {
+  vocabSize: number;
+  /** The longest context (number of learned positions) (default 256). */
+  blockSize: number;
+  /** Number of Transformer blocks (default 6). */
+  nLayer: number;
+  /** Attention heads per block; nEmbd must be divisible by it (default 6). */
+  nHead: number;
+  /** Width of the residual stream (default 384). */
+  nEmbd: number;
+  /** Dropout on embeddings, attention weights and residual branches while training (default 0). */
+  dropout: number;
+  /** lm_head shares its weight with the token embedding wte (default true). */
+  tiedHead: boolean;
+  /** Biases in Linear layers and LayerNorms (default true). */
+  bias: boolean;
+}
+
+export const defaultGPTConfig: Omit<GPTConfig, 'vocabSize'> = {
+  blockSize: 256, nLayer: 6, nHead: 6, nEmbd: 384, dropout: 0, tiedHead: true, bias: true,
+};
+
+/** One layer's cached keys and values: (B, nHead, blockSize, headDim) buffers, the first `length` positions filled. */
+export interface LayerCache {
+  k: Tensor;
+  v: Tensor;
+}
+
+/** The key/value cache of a GPT for a batch of B sequences (`gpt.createCache(B)`). */
+export class KVCache {
+  /** How many positions are cached (the next token's position). */
+  length = 0;
+  constructor(readonly batch: number, readonly capacity: number, readonly layers: LayerCache[]) {}
+  /** Forgets every position (the buffers are reused). */
+  reset(): void {
+    this.length = 0;
+  }
+}
+
+class CausalSelfAttention extends Module {
+  readonly cAttn: Linear;
+  readonly cProj: Linear;
+  readonly residDropout: Dropout;
+  /** The attention weights (B, nHead, T, S) of the last forward with `needWeights`, else null. */
+  lastAttentionWeights: Tensor | null = null;
+
+  constructor(readonly config: GPTConfig, private readonly generator: Generator) {
+    super();
+    const { nEmbd: C, bias, dropout } = config;
+    this.cAttn = this.registerModule('c_attn', new Linear(C, 3 * C, { bias }));
+    this.cProj = this.registerModule('c_proj', new Linear(C, C, { bias }));
+    this.residDropout = this.registerModule('resid_dropout', new Dropout(dropout, generator));
+  }
+
+  /** x (B, T, C) at positions past..past+T-1; with `cache`, attends over the cached prefix too. */
+  forward(x: Tensor, cache: LayerCache | null, past: number, needWeights: boolean): Tensor {
+    const [B, T, C] = x.shape;
+    const nh = this.config.nHead;
+    const hs = C / nh;
+    const heads = (t: Tensor) => t.reshape(B, T, nh, hs).transpose(1, 2); // (B, T, C) -> (B, nh, T, hs)
+    const [q, k, v] = this.cAttn.forward(x).split(C, 2); // 3 x (B, T, C)
+    let kh = heads(k);
+    let vh = heads(v);
+    if (cache) {
+      cache.k.narrow(2, past, T).copy_(kh);
+      cache.v.narrow(2, past, T).copy_(vh);
+      kh = cache.k.narrow(2, 0, past + T); // (B, nh, past + T, hs)
+      vh = cache.v.narrow(2, 0, past + T);
+    }
+    const [y, w] = attention(heads(q), kh, vh, {
+      isCausal: true, causalOffset: past, needWeights,
+      dropoutP: this.training ? this.config.dropout : 0, generator: this.generator,
+    });
+    this.lastAttentionWeights = w ? w.detach() : null;
+    return this.residDropout.forward(this.cProj.forward(y.transpose(1, 2).reshape(B, T, C))); // (B, nh, T, hs) -> (B, T, C)
+  }
+}
+
+class MLP extends Module {
+  readonly cFc: Linear;
+  readonly cProj: Linear;
+  readonly dropout: Dropout;
+
+  constructor(config: GPTConfig, generator: Generator) {
+    super();
+    const { nEmbd: C, bias } = config;
+    this.cFc = this.registerModule('c_fc', new Linear(C, 4 * C, { bias }));
+    this.cProj = this.registerModule('c_proj', new Linear(4 * C, C, { bias }));
+    this.dropout = this.registerModule('dropout', new Dropout(config.dropout, generator));
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.dropout.forward(this.cProj.forward(this.cFc.forward(x).gelu())); // (B, T, C) -> (B, T, 4C) -> (B, T, C)
+  }
+}
+
+class Block extends Module {
+  readonly ln1: LayerNorm;
+  readonly attn: CausalSelfAttention;
+  readonly ln2: LayerNorm;
+  readonly mlp: MLP;
+
+  constructor(config: GPTConfig, generator: Generator) {
+    super();
+    this.ln1 = this.registerModule('ln_1', new LayerNorm(config.nEmbd, { bias: config.bias }));
+    this.attn = this.registerModule('attn', new CausalSelfAttention(config, generator));
+    this.ln2 = this.registerModule('ln_2', new LayerNorm(config.nEmbd, { bias: config.bias }));
+    this.mlp = this.registerModule('mlp', new MLP(config, generator));
+  }
+
+  forward(x: Tensor, cache: LayerCache | null, past: number, needWeights: boolean): Tensor {
+    x = x.add(this.attn.forward(this.ln1.forward(x), cache, past, needWeights));
+    return x.add(this.mlp.forward(this.ln2.forward(x)));
+  }
+}
+
+/** nanoGPT's `transformer` ModuleDict, typed. */
+class GPTBody extends Module {
+  readonly wte: Embedding;
+  readonly wpe: Embedding;
+  readonly drop: Dropout;
+  readonly h: ModuleList<Block>;
+  readonly lnF: LayerNorm;
+
+  constructor(config: GPTConfig, generator: Generator) {
+    super();
+    this.wte = this.registerModule('wte', new Embedding(config.vocabSize, config.nEmbd));
+    this.wpe = this.registerModule('wpe', new Embedding(config.blockSize, config.nEmbd));
+    this.drop = this.registerModule('drop', new Dropout(config.dropout, generator));
+    this.h = this.registerModule('h', new ModuleList(Array.from({ length: config.nLayer }, () => new Block(config, generator))));
+    this.lnF = this.registerModule('ln_f', new LayerNorm(config.nEmbd, { bias: config.bias }));
+  }
+}
+
+/** The output projection `lm_head` (no bias); its weight may be wte's. */
+class Head extends Module {
+  constructor(readonly weight: Tensor) {
+    super();
+    this.registerParameter('weight', weight);
+  }
+  forward(x: Tensor): Tensor {
+    return linear(x, this.weight); // (B, T, C) -> (B, T, V)
+  }
+}
+
+export interface GPTForwardOptions {
+  /** Keep each block's attention weights in `gpt.attentionWeights()` (default false). */
+  needWeights?: boolean;
+}
+
+export interface GenerateOptions extends SamplingOptions {
+  generator?: Generator;
+}
+
+export class GPT extends Module {
+  readonly config: GPTConfig;
+  readonly transformer: GPTBody;
+  readonly lmHead: Head;
+
+  constructor(config: Partial<GPTConfig> & { vocabSize: number }, { generator = defaultGenerator }: { generator?: Generator } = {}) {
+    super();
+    const c: GPTConfig = { ...defaultGPTConfig, ...config };
+    for (const k of ['vocabSize', 'blockSize', 'nLayer', 'nHead', 'nEmbd'] as const)
+      if (!Number.isInteger(c[k]) || c[k] <= 0) throw new RangeError(`GPT: config.${k} must be a positive integer, got ${c[k]}`);
+    if (c.nEmbd % c.nHead !== 0) throw new RangeError(`GPT: nEmbd (${c.nEmbd}) must be divisible by nHead (${c.nHead})`);
+    if (!(c.dropout >= 0 && c.dropout < 1)) throw new RangeError(`GPT: dropout must be in [0, 1), got ${c.dropout}`);
+    this.config = c;
+    this.transformer = this.registerModule('transformer', new GPTBody(c, generator));
+    const headWeight = c.tiedHead ? this.transformer.wte.weight : Parameter(Tensor.empty([c.vocabSize, c.nEmbd]));
+    this.lmHead = this.registerModule('lm_head', new Head(headWeight));
+    this.resetParameters(generator);
+  }
+
+  /** nanoGPT's init: Linear and Embedding weights N(0, 0.02), biases 0, `c_proj` weights N(0, 0.02 / sqrt(2 nLayer)). */
+  resetParameters(generator: Generator = defaultGenerator): void {
+    const std = 0.02;
+    for (const [name, p] of this.namedParameters()) {
+      if (name.endsWith('c_proj.weight')) normal_(p, 0, std / Math.sqrt(2 * this.config.nLayer), generator);
+      else if (name.includes('ln_')) continue; // LayerNorms keep ones and zeros
+      else if (name.endsWith('.bias')) zeros_(p);
+      else normal_(p, 0, std, generator);
+    }
+  }
+
+  /** ids (B, T) int32, T <= blockSize -> logits (B, T, vocabSize), every position seeing only its prefix. */
+  forward(ids: Tensor, opts: GPTForwardOptions = {}): Tensor {
+    return this.run(ids, null, 0, opts.needWeights ?? false);
+  }
+
+  /** An empty key/value cache for `batch` sequences of up to blockSize positions. */
+  createCache(batch: number): KVCache {
+    const { nLayer, nHead, nEmbd, blockSize } = this.config;
+    const buf = () => {
+      const t = Tensor.empty([batch, nHead, blockSize, nEmbd / nHead]); // (B, nh, blockSize, hs)
+      t.storage.kept = true;
+      return t;
+    };
+    return new KVCache(batch, blockSize, Array.from({ length: nLayer }, () => ({ k: buf(), v: buf() })));
+  }
+
+  /**
+   * Incremental decoding without gradients: ids (B, T) int32 are the next T tokens after the
+   * `cache.length` cached ones; returns their logits (B, T, vocabSize) and appends them to the cache.
+   * step(ids[:, :t]) then step(ids[:, t:]) gives the logits of forward(ids).
+   */
+  step(ids: Tensor, cache: KVCache): Tensor {
+    const [B, T] = ids.shape;
+    if (ids.ndim !== 2 || B !== cache.batch) throw new Error(`GPT.step: ids must be (B, T) with B = ${cache.batch} (the cache's batch), got ${fmt(ids.shape)}`);
+    if (cache.length + T > cache.capacity)
+      throw new Error(`GPT.step: ${cache.length} cached + ${T} new positions exceed blockSize ${cache.capacity}; reset the cache and re-feed a shorter context`);
+    const past = cache.length;
+    const logits = noGrad(() => this.run(ids, cache, past, false));
+    cache.length += T;
+    return logits;
+  }
+
+  private run(ids: Tensor, cache: KVCache | null, past: number, needWeights: boolean): Tensor {
+    if (ids.ndim !== 2 || ids.dtype !== 'int32') throw new Error(`GPT: ids must be (B, T) int32, got ${fmt(ids.shape)} ${ids.dtype}`);
+    const T = ids.shape[1];
+    if (past + T > this.config.blockSize)
+      throw new Error(`GPT: cannot forward a sequence of length ${past + T}, block size is only ${this.config.blockSize}`);
+    const tr = this.transformer;
+    const pos = arange(past, past + T, 1, { dtype: 'int32' }); // (T)
+    let x = tr.drop.forward(tr.wte.forward(ids).add(tr.wpe.forward(pos))); // (B, T, C) + (T, C)
+    [...tr.h].forEach((block, i) => (x = block.forward(x, cache ? cache.layers[i] : null, past, needWeights)));
+    return this.lmHead.forward(tr.lnF.forward(x)); // (B, T, V)
+  }
+
+  /** Each block's attention weights (B, nHead, T, T) from the last forward with `needWeights`, else nulls. */
+  attentionWeights(): (Tensor | null)[] {
+    return [...this.transformer.h].map((b) => b.attn.lastAttentionWeights);
+  }
+
+  /**
+   * Appends `maxNewTokens` sampled tokens to each row of `ids` (B, T) int32 and returns (B, T +
+   * maxNewTokens), using the key/value cache. Sampling as `pickToken` (greedy, temperature, topK,
+   * topP). Past blockSize the context slides: the cache is refilled with the last blockSize tokens,
+   * as nanoGPT crops its context. Call `eval()` first to turn dropout off.
+   */
+  generate(ids: Tensor, maxNewTokens: number, { generator = defaultGenerator, ...sampling }: GenerateOptions = {}): Tensor {
+    if (ids.ndim !== 2 || ids.dtype !== 'int32' || ids.shape[1] === 0) throw new Error(`GPT.generate: ids must be (B, T >= 1) int32, got ${fmt(ids.shape)} ${ids.dtype}`);
+    const [B, T0] = ids.shape;
+    const V = this.config.vocabSize;
+    const bs = this.config.blockSize;
+    const seqs = Array.from({ length: B }, (_, b) => Array.from(ids.select(0, b).toArray()));
+    const cache = this.createCache(B);
+    const window = () => fromArray(seqs.flatMap((s) => s.slice(-bs)), [B, Math.min(bs, seqs[0].length)], { dtype: 'int32' });
+    let logits = this.step(window(), cache);
+    for (let n = 0; n < maxNewTokens; n++) {
+      const last = logits.select(1, logits.shape[1] - 1).toArray(); // (B, V)
+      const next = seqs.map((s, b) => {
+        const t = pickToken(last.subarray(b * V, (b + 1) * V), sampling, generator);
+        s.push(t);
+        return t;
+      });
+      if (n === maxNewTokens - 1) break;
+      if (cache.length < bs) logits = this.step(fromArray(next, [B, 1], { dtype: 'int32' }), cache);
+      else {
+        cache.reset();
+        logits = this.step(window(), cache);
+      }
+    }
+    return fromArray(seqs.flat(), [B, T0 + maxNewTokens], { dtype: 'int32' });
+  }
+
+  override extraRepr(): string {
+    const { vocabSize, blockSize, nLayer, nHead, nEmbd } = this.config;
+    return `vocab_size=${vocabSize}, block_size=${blockSize}, n_layer=${nLayer}, n_head=${nHead}, n_embd=${nEmbd}`;
+  }
+}

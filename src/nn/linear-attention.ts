@@ -1,0 +1,189 @@
+/**
+ * Linear attention (Katharopoulos et al. 2020, "Transformers are RNNs"), as `LinearAttention` in the
+ * parity reference modules. With a positive feature map phi(x) = elu(x) + 1 in place of exp(q . k):
+ *
+ *   y_t = phi(q_t)^T S / (phi(q_t) . z + eps),   S = sum_s phi(k_s) v_s^T (d x e),   z = sum_s phi(k_s)
+ *
+ * where the sums run over all s (non-causal) or s <= t (causal). Cost O(T d e) time, linear in the
+ * sequence length, against softmax attention's O(T^2 d).
+ *
+ * The non-causal form is two matrix products of the composed ops. The causal form is a running sum
+ * (the RNN view), one fused op: S_t and z_t are carried forward in O(d e) memory instead of
+ * materialising the (T, d, e) prefix sums, and the backward recomputes them in a forward sweep and
+ * accumulates G_t = sum_{u >= t} q_u dnum_u^T in a reverse sweep.
+ */
+import { heap } from '../core/memory.js';
+import type { Generator } from '../core/random.js';
+import { fmt } from '../core/shape.js';
+import { Tensor, withGrad } from '../core/tensor.js';
+import { Linear } from './linear.js';
+import { Module } from './module.js';
+
+/**
+ * Causal linear attention over N independent sequences: q, k (N, T, d) already feature-mapped
+ * (positive), v (N, T, e) -> y (N, T, e), y_t = q_t^T S_t / (q_t . z_t + eps) with
+ * S_t = sum_{s <= t} k_s v_s^T, z_t = sum_{s <= t} k_s. Gradients to q, k and v.
+ */
+export function causalLinearAttention(q: Tensor, k: Tensor, v: Tensor, eps = 1e-6): Tensor {
+  if (q.ndim !== 3 || k.ndim !== 3 || v.ndim !== 3 || q.shape.join() !== k.shape.join() || v.shape[0] !== q.shape[0] || v.shape[1] !== q.shape[1])
+    throw new Error(`causalLinearAttention: expected q, k (N, T, d) and v (N, T, e), got ${fmt(q.shape)}, ${fmt(k.shape)}, ${fmt(v.shape)}`);
+  const [N, T, d] = q.shape;
+  const e = v.shape[2];
+  const qc = q.detach().contiguous();
+  const kc = k.detach().contiguous();
+  const vc = v.detach().contiguous();
+  const y = Tensor.empty([N, T, e]);
+  const S = new Float64Array(d * e);
+  const z = new Float64Array(d);
+  const f = heap.f32;
+  const [qb, kb, vb, yb] = [qc.base, kc.base, vc.base, y.base];
+  for (let n = 0; n < N; n++) {
+    S.fill(0);
+    z.fill(0);
+    for (let t = 0; t < T; t++) {
+      const kt = kb + (n * T + t) * d;
+      const qt = qb + (n * T + t) * d;
+      const vt = vb + (n * T + t) * e;
+      const yt = yb + (n * T + t) * e;
+      let den = 0;
+      for (let a = 0; a < d; a++) {
+        const ka = f[kt + a];
+        z[a] += ka;
+        for (let c = 0; c < e; c++) S[a * e + c] += ka * f[vt + c];
+        den += f[qt + a] * z[a];
+      }
+      const r = 1 / (den + eps);
+      for (let c = 0; c < e; c++) {
+        let num = 0;
+        for (let a = 0; a < d; a++) num += f[qt + a] * S[a * e + c];
+        f[yt + c] = num * r;
+      }
+    }
+  }
+  return withGrad('causalLinearAttention', y, [q, k, v], (g) => {
+    const gc = g.contiguous();
+    const dq = Tensor.empty([N, T, d]);
+    const dk = Tensor.empty([N, T, d]);
+    const dv = Tensor.empty([N, T, e]);
+    const dnum = new Float64Array(T * e);
+    const dden = new Float64Array(T);
+    const G = new Float64Array(d * e);
+    const h = new Float64Array(d);
+    const f = heap.f32;
+    const [qb, kb, vb, gb, dqb, dkb, dvb] = [qc.base, kc.base, vc.base, gc.base, dq.base, dk.base, dv.base];
+    for (let n = 0; n < N; n++) {
+      // forward sweep: recompute S_t, z_t; dnum_t = g_t r_t, dden_t = -(g_t . num_t) r_t^2,
+      // dq_t = S_t dnum_t + z_t dden_t
+      S.fill(0);
+      z.fill(0);
+      for (let t = 0; t < T; t++) {
+        const row = n * T + t;
+        const kt = kb + row * d;
+        const qt = qb + row * d;
+        const vt = vb + row * e;
+        const gt = gb + row * e;
+        let den = 0;
+        for (let a = 0; a < d; a++) {
+          const ka = f[kt + a];
+          z[a] += ka;
+          for (let c = 0; c < e; c++) S[a * e + c] += ka * f[vt + c];
+          den += f[qt + a] * z[a];
+        }
+        const r = 1 / (den + eps);
+        let gNum = 0;
+        for (let c = 0; c < e; c++) {
+          let num = 0;
+          for (let a = 0; a < d; a++) num += f[qt + a] * S[a * e + c];
+          gNum += f[gt + c] * num;
+          dnum[t * e + c] = f[gt + c] * r;
+        }
+        dden[t] = -gNum * r * r;
+        for (let a = 0; a < d; a++) {
+          let s = z[a] * dden[t];
+          for (let c = 0; c < e; c++) s += S[a * e + c] * dnum[t * e + c];
+          f[dqb + row * d + a] = s;
+        }
+      }
+      // reverse sweep: G_t = sum_{u >= t} q_u dnum_u^T, h_t = sum_{u >= t} q_u dden_u;
+      // dk_t = G_t v_t + h_t, dv_t = G_t^T k_t
+      G.fill(0);
+      h.fill(0);
+      for (let t = T - 1; t >= 0; t--) {
+        const row = n * T + t;
+        const qt = qb + row * d;
+        const kt = kb + row * d;
+        const vt = vb + row * e;
+        for (let a = 0; a < d; a++) {
+          const qa = f[qt + a];
+          h[a] += qa * dden[t];
+          for (let c = 0; c < e; c++) G[a * e + c] += qa * dnum[t * e + c];
+        }
+        for (let a = 0; a < d; a++) {
+          let s = h[a];
+          for (let c = 0; c < e; c++) s += G[a * e + c] * f[vt + c];
+          f[dkb + row * d + a] = s;
+        }
+        for (let c = 0; c < e; c++) {
+          let s = 0;
+          for (let a = 0; a < d; a++) s += G[a * e + c] * f[kt + a];
+          f[dvb + row * e + c] = s;
+        }
+      }
+    }
+    return [dq, dk, dv];
+  });
+}
+
+/**
+ * Multi-head linear attention with the elu(x) + 1 feature map (see the file comment for the equations).
+ *
+ * Shapes: input (B, T, dModel) -> (B, T, dModel). Keys: `qkv.weight` (3 dModel, dModel), `qkv.bias`,
+ * `proj.weight` (dModel, dModel), `proj.bias` (initialised as nn.Linear). Options: causal (default
+ * false: every position sees the whole sequence), eps (default 1e-6) added to the normaliser.
+ *
+ *   const la = new LinearAttention(64, 4, { causal: true });
+ *   const y = la.forward(x); // (B, T, 64) -> (B, T, 64), time and memory linear in T
+ */
+export class LinearAttention extends Module {
+  readonly qkv: Linear;
+  readonly proj: Linear;
+  readonly causal: boolean;
+  readonly eps: number;
+
+  constructor(readonly dModel: number, readonly nHeads: number, { causal = false, eps = 1e-6, generator }: { causal?: boolean; eps?: number; generator?: Generator } = {}) {
+    super();
+    if (!Number.isInteger(nHeads) || nHeads <= 0 || dModel % nHeads !== 0)
+      throw new RangeError(`LinearAttention: dModel (${dModel}) must be divisible by nHeads (${nHeads})`);
+    this.causal = causal;
+    this.eps = eps;
+    this.qkv = this.registerModule('qkv', new Linear(dModel, 3 * dModel, { generator }));
+    this.proj = this.registerModule('proj', new Linear(dModel, dModel, { generator }));
+  }
+
+  forward(x: Tensor): Tensor {
+    if (x.ndim !== 3 || x.shape[2] !== this.dModel)
+      throw new Error(`LinearAttention(d_model=${this.dModel}): expected input (B, T, ${this.dModel}), got ${fmt(x.shape)}`);
+    const [B, T, D] = x.shape;
+    const h = this.nHeads;
+    const hd = D / h;
+    const qkv = this.qkv.forward(x).reshape(B, T, 3, h, hd).permute(2, 0, 3, 1, 4); // (3, B, h, T, hd)
+    const q = qkv.select(0, 0).elu().add(1); // (B, h, T, hd)
+    const k = qkv.select(0, 1).elu().add(1);
+    const v = qkv.select(0, 2);
+    let out: Tensor;
+    if (this.causal) {
+      // (B*h, T, hd) sequences through the running-sum op
+      out = causalLinearAttention(q.reshape(B * h, T, hd), k.reshape(B * h, T, hd), v.reshape(B * h, T, hd), this.eps).reshape(B, h, T, hd);
+    } else {
+      const kv = k.transpose(-2, -1).matmul(v); // (B, h, hd, T) @ (B, h, T, hd) -> (B, h, hd, hd)
+      const num = q.matmul(kv); // (B, h, T, hd)
+      const den = q.matmul(k.sum(2).unsqueeze(-1)); // (B, h, T, hd) @ (B, h, hd, 1) -> (B, h, T, 1)
+      out = num.div(den.add(this.eps));
+    }
+    return this.proj.forward(out.transpose(1, 2).reshape(B, T, D)); // (B, h, T, hd) -> (B, T, D)
+  }
+
+  override extraRepr(): string {
+    return `d_model=${this.dModel}, n_heads=${this.nHeads}, causal=${this.causal}`;
+  }
+}

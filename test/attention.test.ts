@@ -1,0 +1,285 @@
+/** Attention and Transformers: PyTorch parity, gradients of the fused ops, masking, stacks and the GPT cache. */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { noGrad } from '../src/core/autograd.js';
+import { fromArray, randint, randn, tensor } from '../src/core/creation.js';
+import { gradcheck } from '../src/core/gradcheck.js';
+import { cat } from '../src/core/ops/join.js';
+import { Generator, manualSeed } from '../src/core/random.js';
+import type { Tensor } from '../src/core/tensor.js';
+import { GPT } from '../src/models/gpt.js';
+import {
+  AdditiveAttention, attention, causalLinearAttention, F, generateSquareSubsequentMask, LayerNorm, LinearAttention,
+  MultiheadAttention, Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer,
+} from '../src/nn/index.js';
+import { caseFiles, runCase } from '../src/parity/runner.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const ATTENTION_CASE = /^(x_attn_|mha_|encoder_layer|decoder_layer|ref_(sinusoidal_pe|linear_attention|bahdanau_attention))/;
+
+function close(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: string): void {
+  assert.equal(a.length, b.length, `${what}: length`);
+  for (let i = 0; i < a.length; i++)
+    assert.ok(Math.abs(a[i] - b[i]) <= tol * (1 + Math.abs(b[i])), `${what}: element ${i} is ${a[i]}, expected ${b[i]}`);
+}
+
+const finite = (t: Tensor) => Array.from(t.toArray()).every(Number.isFinite);
+
+describe('PyTorch parity (attention cases in test/parity)', () => {
+  const files = caseFiles(join(root, 'test/parity')).filter((f) => ATTENTION_CASE.test(f.split('/').pop()!));
+  test('there are fixture and unseen-configuration cases', () => {
+    assert.ok(files.length >= 30, `only ${files.length} attention cases`);
+    assert.ok(files.some((f) => f.includes('x_attn_')));
+  });
+  for (const f of files) {
+    const name = f.split('/').pop()!.replace('.safetensors', '');
+    test(name, () => {
+      const r = runCase(f);
+      assert.ok(r.ok, r.message);
+    });
+  }
+});
+
+describe('fused scaled dot-product attention', () => {
+  test('finite-difference gradients of q, k, v and a float mask (outputs and weights)', () => {
+    manualSeed(1);
+    const q = randn([2, 3, 4], { requiresGrad: true });
+    const k = randn([2, 5, 4], { requiresGrad: true });
+    const v = randn([2, 5, 3], { requiresGrad: true });
+    const m = randn([3, 5], { requiresGrad: true });
+    const pad = fromArray([0, 0, 1, 0, 0], [5], { dtype: 'bool' });
+    gradcheck((q, k, v, m) => {
+      const [o, w] = attention(q, k, v, { masks: [m, pad] });
+      return cat([o.flatten(), w!.flatten()]);
+    }, [q, k, v, m]);
+  });
+
+  test('finite-difference gradients with causal masking, a custom scale and (fixed) dropout', () => {
+    manualSeed(2);
+    const q = randn([1, 2, 4, 3], { requiresGrad: true });
+    const k = randn([1, 2, 4, 3], { requiresGrad: true });
+    const v = randn([1, 2, 4, 2], { requiresGrad: true });
+    gradcheck((q, k, v) => attention(q, k, v, { isCausal: true, scale: 0.7, dropoutP: 0.3, generator: new Generator(9), needWeights: false })[0], [q, k, v]);
+  });
+
+  test('matches the composed softmax(q k^T / sqrt(E) + mask) v', () => {
+    manualSeed(3);
+    const q = randn([2, 4, 6]);
+    const k = randn([2, 5, 6]);
+    const v = randn([2, 5, 3]);
+    const mask = randn([4, 5]);
+    const want = q.matmul(k.transpose(-1, -2)).mul(1 / Math.sqrt(6)).add(mask).softmax(-1).matmul(v);
+    close(F.scaledDotProductAttention(q, k, v, { attnMask: mask }).toArray(), want.toArray(), 1e-5, 'sdpa');
+  });
+
+  test('bool masks: true = masked out, the same as a -inf float mask', () => {
+    manualSeed(4);
+    const [q, k, v] = [randn([3, 4]), randn([5, 4]), randn([5, 2])];
+    const bool = fromArray([0, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1], [3, 5], { dtype: 'bool' });
+    const float = fromArray(Array.from(bool.toArray(), (b) => (b ? -Infinity : 0)), [3, 5]);
+    const [o1, w1] = attention(q, k, v, { masks: [bool] });
+    const [o2] = attention(q, k, v, { masks: [float] });
+    close(o1.toArray(), o2.toArray(), 1e-6, 'bool vs float');
+    const w = w1!.toArray();
+    bool.toArray().forEach((b, i) => b && assert.equal(w[i], 0, `masked weight ${i}`));
+  });
+
+  test('a query whose every key is masked gets zero weights and a zero output, not NaN (PyTorch: NaN)', () => {
+    manualSeed(5);
+    const q = randn([3, 4], { requiresGrad: true });
+    const k = randn([5, 4], { requiresGrad: true });
+    const v = randn([5, 2], { requiresGrad: true });
+    const mask = fromArray([0, 0, 1, 0, 0, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0], [3, 5], { dtype: 'bool' }); // row 1 all masked
+    const [o, w] = attention(q, k, v, { masks: [mask] });
+    assert.deepEqual(Array.from(o.select(0, 1).toArray()), [0, 0]);
+    assert.deepEqual(Array.from(w!.select(0, 1).toArray()), [0, 0, 0, 0, 0]);
+    assert.ok(finite(o) && finite(w!));
+    o.sum().add(w!.sum()).backward();
+    assert.ok(finite(q.grad!) && finite(k.grad!) && finite(v.grad!));
+    assert.deepEqual(Array.from(q.grad!.select(0, 1).toArray()), [0, 0, 0, 0]);
+  });
+
+  test('MultiheadAttention with a fully padded sequence: zeros where PyTorch has NaN', () => {
+    manualSeed(6);
+    const mha = new MultiheadAttention(8, 2, { batchFirst: true });
+    const x = randn([2, 3, 8]);
+    const pad = fromArray([0, 0, 1, 1, 1, 1], [2, 3], { dtype: 'bool' }); // sequence 1 is all padding
+    const [y, w] = mha.forward(x, x, x, { keyPaddingMask: pad });
+    assert.ok(finite(y) && finite(w!));
+    assert.deepEqual(Array.from(w!.select(0, 1).toArray()), new Array(9).fill(0));
+    // its attention output is zero, so the layer returns out_proj's bias (zero-initialised)
+    close(y.select(0, 1).toArray(), new Float32Array(24), 0, 'padded output');
+  });
+
+  test('shape errors name both shapes', () => {
+    assert.throws(() => F.scaledDotProductAttention(randn([2, 3, 4]), randn([2, 5, 3]), randn([2, 5, 3])), /\[2, 3, 4\].*\[2, 5, 3\]/);
+    assert.throws(() => F.scaledDotProductAttention(randn([3, 4]), randn([5, 4]), randn([5, 4]), { attnMask: randn([3, 4]) }), /does not broadcast/);
+    assert.throws(() => new MultiheadAttention(10, 3), /divisible/);
+  });
+});
+
+describe('causal linear attention', () => {
+  test('finite-difference gradients of the fused running-sum op', () => {
+    manualSeed(7);
+    const q = randn([2, 5, 3]).abs().add(0.1).detach().requiresGrad_(true);
+    const k = randn([2, 5, 3]).abs().add(0.1).detach().requiresGrad_(true);
+    const v = randn([2, 5, 2], { requiresGrad: true });
+    gradcheck((q, k, v) => causalLinearAttention(q, k, v), [q, k, v]);
+  });
+
+  test('equals the quadratic masked form, and position t ignores later inputs', () => {
+    manualSeed(8);
+    const la = new LinearAttention(8, 2, { causal: true });
+    const x = randn([1, 6, 8]);
+    const y = la.forward(x);
+    const x2 = cat([x.narrow(1, 0, 3), randn([1, 3, 8])], 1);
+    close(la.forward(x2).narrow(1, 0, 3).toArray(), y.narrow(1, 0, 3).toArray(), 1e-6, 'prefix unchanged');
+  });
+});
+
+describe('Transformer stacks', () => {
+  test('generateSquareSubsequentMask: float -inf/0 as PyTorch, and a bool variant', () => {
+    assert.deepEqual(generateSquareSubsequentMask(3).tolist(), [[0, -Infinity, -Infinity], [0, 0, -Infinity], [0, 0, 0]]);
+    assert.deepEqual(generateSquareSubsequentMask(2, { dtype: 'bool' }).tolist(), [[false, true], [false, false]]);
+    assert.deepEqual(Transformer.generateSquareSubsequentMask(1).tolist(), [[0]]);
+  });
+
+  test('state-dict keys are PyTorch\'s', () => {
+    const t = new Transformer({ dModel: 8, nhead: 2, numEncoderLayers: 2, numDecoderLayers: 1, dimFeedforward: 16 });
+    const keys = [...t.stateDict().keys()];
+    for (const k of ['encoder.layers.1.self_attn.in_proj_weight', 'encoder.layers.0.linear2.bias', 'encoder.norm.weight',
+      'decoder.layers.0.multihead_attn.out_proj.weight', 'decoder.layers.0.norm3.bias', 'decoder.norm.bias'])
+      assert.ok(keys.includes(k), k);
+    assert.equal(keys.length, 2 * 12 + 18 + 4); // as PyTorch: 12 per encoder layer, 18 per decoder layer, 2 norms
+    const mha = new MultiheadAttention(8, 2, { kdim: 3, vdim: 5 });
+    assert.deepEqual([...mha.stateDict().keys()], ['q_proj_weight', 'k_proj_weight', 'v_proj_weight', 'in_proj_bias', 'out_proj.weight', 'out_proj.bias']);
+    assert.ok(Array.from(mha.inProjBias!.toArray()).every((x) => x === 0));
+  });
+
+  test('stack layers are copies: same initial values, separate parameters', () => {
+    const enc = new TransformerEncoder(new TransformerEncoderLayer(8, 2, { dimFeedforward: 16 }), 2);
+    const [a, b] = [enc.layers.at(0), enc.layers.at(1)];
+    assert.notEqual(a.linear1.weight, b.linear1.weight);
+    assert.deepEqual(a.linear1.weight.toArray(), b.linear1.weight.toArray());
+  });
+
+  test('attention weights are retrievable from inside encoder and decoder stacks', () => {
+    manualSeed(9);
+    const B = 2, T = 4, S = 5, E = 8;
+    const enc = new TransformerEncoder(new TransformerEncoderLayer(E, 2, { dimFeedforward: 16, dropout: 0, batchFirst: true }), 2, { norm: new LayerNorm(E) });
+    const src = randn([B, T, E]);
+    const causal = generateSquareSubsequentMask(T, { dtype: 'bool' });
+    enc.forward(src, causal, null, { needWeights: true });
+    const ws = enc.attentionWeights();
+    assert.equal(ws.length, 2);
+    for (const w of ws) {
+      assert.deepEqual(w!.shape, [B, T, T]);
+      close(w!.sum(-1).toArray(), new Float32Array(B * T).fill(1), 1e-5, 'rows sum to 1');
+      assert.equal(w!.tolist() && (w!.tolist() as number[][][])[0][0][1], 0); // causal: query 0 does not see key 1
+    }
+    // layer 0's weights are its self-attention's on the input
+    const [, direct] = enc.layers.at(0).selfAttn.forward(src, src, src, { attnMask: causal });
+    close(ws[0]!.toArray(), direct!.toArray(), 1e-6, 'layer 0 weights');
+    enc.forward(src);
+    assert.equal(enc.attentionWeights()[0], null, 'not kept without needWeights');
+
+    const dec = new TransformerDecoder(new TransformerDecoderLayer(E, 2, { dimFeedforward: 16, dropout: 0 }), 2);
+    dec.forward(randn([T, B, E]), randn([S, B, E]), { tgtIsCausal: true, needWeights: true, averageAttnWeights: false });
+    assert.deepEqual(dec.selfAttentionWeights()[1]!.shape, [B, 2, T, T]);
+    assert.deepEqual(dec.crossAttentionWeights()[1]!.shape, [B, 2, T, S]);
+  });
+
+  test('positional masks and the options object are the same call', () => {
+    manualSeed(10);
+    const layer = new TransformerDecoderLayer(8, 2, { dimFeedforward: 16, dropout: 0 });
+    const [tgt, mem] = [randn([3, 2, 8]), randn([4, 2, 8])];
+    const mask = generateSquareSubsequentMask(3);
+    const pad = fromArray([0, 0, 0, 1, 0, 0, 0, 0], [2, 4], { dtype: 'bool' });
+    const a = layer.forward(tgt, mem, mask, null, null, pad);
+    const b = layer.forward(tgt, mem, { tgtMask: mask, memoryKeyPaddingMask: pad });
+    const c = layer.forward(tgt, mem, null, null, null, pad, { tgtIsCausal: true });
+    close(a.toArray(), b.toArray(), 0, 'positional vs options');
+    close(a.toArray(), c.toArray(), 1e-6, 'float causal mask vs isCausal');
+  });
+});
+
+describe('AdditiveAttention', () => {
+  test('a padding mask zeroes those weights; a fully masked row gives zeros', () => {
+    manualSeed(11);
+    const att = new AdditiveAttention(3, 4, 5);
+    const mask = fromArray([0, 0, 1, 1, 1, 1], [2, 3], { dtype: 'bool' });
+    const [ctx, w] = att.forward(randn([2, 3]), randn([2, 3, 4]), mask);
+    const wa = w.toArray();
+    assert.equal(wa[2], 0);
+    close([wa[0] + wa[1]], [1], 1e-6, 'row 0 sums to 1');
+    assert.deepEqual(Array.from(wa.slice(3)), [0, 0, 0]);
+    assert.deepEqual(Array.from(ctx.select(0, 1).toArray()), [0, 0, 0, 0]);
+  });
+});
+
+describe('GPT', () => {
+  const config = { vocabSize: 11, blockSize: 12, nLayer: 2, nHead: 2, nEmbd: 16 };
+
+  test('nanoGPT keys, tied head, init scale', () => {
+    const gpt = new GPT(config);
+    const keys = [...gpt.stateDict().keys()];
+    for (const k of ['transformer.wte.weight', 'transformer.wpe.weight', 'transformer.h.1.attn.c_attn.weight', 'transformer.h.0.mlp.c_proj.bias', 'transformer.ln_f.weight', 'lm_head.weight'])
+      assert.ok(keys.includes(k), k);
+    assert.equal(gpt.lmHead.weight, gpt.transformer.wte.weight);
+    assert.equal(new GPT({ ...config, tiedHead: false }).numParameters() - gpt.numParameters(), 11 * 16);
+    const w = Array.from(gpt.transformer.h.at(0).mlp.cFc.weight.toArray());
+    const std = Math.sqrt(w.reduce((s, x) => s + x * x, 0) / w.length);
+    assert.ok(std > 0.015 && std < 0.025, `c_fc std ${std}`);
+  });
+
+  test('cached incremental decoding gives the full forward\'s logits at every position', () => {
+    manualSeed(12);
+    for (const tiedHead of [true, false]) {
+      const gpt = new GPT({ ...config, tiedHead }).eval();
+      const B = 2, T = 10;
+      const ids = randint(0, 11, [B, T], { dtype: 'int32' });
+      const full = noGrad(() => gpt.forward(ids)); // (B, T, V)
+      const cache = gpt.createCache(B);
+      for (let t = 0; t < T; t++) {
+        const step = gpt.step(ids.narrow(1, t, 1).contiguous(), cache); // (B, 1, V)
+        close(step.toArray(), full.narrow(1, t, 1).toArray(), 1e-4, `position ${t}`);
+      }
+      // a prefill chunk then single tokens, from a reset cache
+      cache.reset();
+      const pre = gpt.step(ids.narrow(1, 0, 6).contiguous(), cache);
+      close(pre.toArray(), full.narrow(1, 0, 6).toArray(), 1e-4, 'prefill');
+      const rest = gpt.step(ids.narrow(1, 6, 4).contiguous(), cache);
+      close(rest.toArray(), full.narrow(1, 6, 4).toArray(), 1e-4, 'chunk after prefill');
+      assert.equal(cache.length, 10);
+      assert.throws(() => gpt.step(ids.narrow(1, 0, 3).contiguous(), cache), /exceed blockSize 12/);
+    }
+  });
+
+  test('generate: greedy continuation matches argmax of the full forward, and slides past blockSize', () => {
+    manualSeed(13);
+    const gpt = new GPT(config).eval();
+    const prompt = tensor([[1, 2, 3]], { dtype: 'int32' });
+    const out = gpt.generate(prompt, 4, { greedy: true });
+    assert.deepEqual(out.shape, [1, 7]);
+    const seq = Array.from(out.toArray());
+    for (let t = 3; t < 7; t++) {
+      const logits = noGrad(() => gpt.forward(fromArray(seq.slice(0, t), [1, t], { dtype: 'int32' }))).select(1, t - 1).toArray();
+      assert.equal(seq[t], logits.indexOf(Math.max(...logits)), `token ${t}`);
+    }
+    const long = gpt.generate(prompt, 20, { temperature: 1, generator: new Generator(1) });
+    assert.deepEqual(long.shape, [1, 23]);
+  });
+
+  test('forward is differentiable and keeps attention weights on request', () => {
+    manualSeed(14);
+    const gpt = new GPT(config);
+    const ids = randint(0, 11, [2, 5], { dtype: 'int32' });
+    const loss = F.crossEntropy(gpt.forward(ids, { needWeights: true }).reshape(10, 11), randint(0, 11, [10], { dtype: 'int32' }));
+    loss.backward();
+    assert.ok(gpt.transformer.wte.weight.grad && finite(gpt.transformer.wte.weight.grad));
+    assert.deepEqual(gpt.attentionWeights()[1]!.shape, [2, 2, 5, 5]);
+  });
+});
