@@ -173,7 +173,7 @@ async function train(v: Flags): Promise<number> {
       run: { steps: t.steps, evalEvery: 100, evalBatches: 20, checkpointEvery: 100, sampleLength: 300 },
     };
     config = modelConfig(v, spec, s.seq);
-    text = readData(s.data);
+    text = typeof v.data === 'string' ? readTextFile(v.data) : mobyDick(); // errors name the path as given
     s.dataHash = textHash(text);
   }
   // a resumed run defaults to the options it was started with
@@ -280,7 +280,7 @@ async function train(v: Flags): Promise<number> {
   const onSignal = (sig: keyof typeof EXIT_CODE) => {
     if (signal) process.exit(EXIT_CODE[sig]); // second signal: now (the last checkpoint is complete)
     signal = sig;
-    bar.log(`${sig}: finishing step ${step + 1}, then saving a checkpoint (again to quit at once)`);
+    bar.log(`${sig}: stopping after step ${step}, saving a checkpoint (again to quit at once)`);
   };
   const onInt = () => onSignal('SIGINT');
   const onTerm = () => onSignal('SIGTERM');

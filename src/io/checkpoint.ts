@@ -265,7 +265,7 @@ export function loadCheckpoint(path: string, options: LoadOptions = {}): Checkpo
   const spec = findModel(meta.model);
   if (!spec) throw new CheckpointError(`checkpoint file '${configPath}' names an unknown model '${meta.model}' (known: ${MODELS.map((m) => m.name).join(', ')})`);
   if (options.model !== undefined && options.model !== meta.model)
-    throw new CheckpointError(`checkpoint '${dir}' holds a ${meta.model} model, not the requested ${options.model}`);
+    throw new CheckpointError(`checkpoint '${dir}' is for the model '${meta.model}', not '${options.model}' as requested`);
   const problem = configProblem(spec, meta.config);
   if (problem) throw new CheckpointError(`checkpoint file '${configPath}' has an invalid model config: ${problem}`);
   let vocab: CharVocab;

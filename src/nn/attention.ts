@@ -92,30 +92,40 @@ function maskedSoftmaxRows(p: number, N: number, L: number, S: number, scale: nu
       const row = p + (n * L + i) * S;
       const visible = causal ? Math.min(S, Math.max(0, i + causalOffset + 1)) : S;
       let max = -Infinity;
-      for (let j = 0; j < S; j++) {
-        let s = j < visible ? f[row + j] * scale : -Infinity;
-        for (let k = 0; k < masks.length && s !== -Infinity; k++) {
-          const m = masks[k];
-          const at = bases[k] + m.batchOffsets[n] + i * m.rowStride + j * m.colStride;
-          if (m.bool) {
-            if (u8[at]) s = -Infinity;
-          } else s += f[at];
+      if (masks.length === 0) {
+        // the common unmasked case, kept free of the mask loop (about 3x faster)
+        for (let j = 0; j < visible; j++) {
+          const s = f[row + j] * scale;
+          f[row + j] = s;
+          if (s > max) max = s;
         }
-        f[row + j] = s;
-        if (s > max) max = s;
+      } else {
+        for (let j = 0; j < visible; j++) {
+          let s = f[row + j] * scale;
+          for (let k = 0; k < masks.length && s !== -Infinity; k++) {
+            const m = masks[k];
+            const at = bases[k] + m.batchOffsets[n] + i * m.rowStride + j * m.colStride;
+            if (m.bool) {
+              if (u8[at]) s = -Infinity;
+            } else s += f[at];
+          }
+          f[row + j] = s;
+          if (s > max) max = s;
+        }
       }
+      for (let j = visible; j < S; j++) f[row + j] = 0; // causally hidden: weight 0
       if (max === -Infinity) {
-        for (let j = 0; j < S; j++) f[row + j] = 0;
+        for (let j = 0; j < visible; j++) f[row + j] = 0;
         continue;
       }
       let sum = 0;
-      for (let j = 0; j < S; j++) {
+      for (let j = 0; j < visible; j++) {
         const e = Math.exp(f[row + j] - max);
         f[row + j] = e;
         sum += e;
       }
       const inv = 1 / sum;
-      for (let j = 0; j < S; j++) f[row + j] *= inv;
+      for (let j = 0; j < visible; j++) f[row + j] *= inv;
     }
   }
 }

@@ -21,3 +21,6 @@ export { TransformerEncoder, TransformerDecoder, Transformer, generateSquareSubs
 export { SinusoidalPositionalEncoding } from './positional-encoding.js';
 export { LinearAttention, causalLinearAttention } from './linear-attention.js';
 export { AdditiveAttention } from './additive-attention.js';
+export { RNN, LSTM, GRU, RecurrentBase, detachState, type RecurrentOptions, type RNNOptions, type RecurrentForwardOptions, type LSTMState, type RecurrentState } from './rnn.js';
+export { RNNCell, LSTMCell, GRUCell, type CellOptions, type RNNCellOptions } from './rnn-cells.js';
+export { gradientFlow } from './gradient-flow.js';
