@@ -20,3 +20,4 @@ export { mobyDick, readTextFile, DataError } from './data/corpus.js';
 export { CharVocab } from './data/vocab.js';
 export { gradcheck } from './core/gradcheck.js';
 export type { GradcheckOptions } from './core/gradcheck.js';
+export { save, load, encodeTensors, decodeTensors } from './io/state.js';

@@ -132,6 +132,14 @@ describe('causal linear attention', () => {
 
   test('equals the quadratic masked form, and position t ignores later inputs', () => {
     manualSeed(8);
+    const q = randn([2, 7, 3]).elu().add(1);
+    const k = randn([2, 7, 3]).elu().add(1);
+    const v = randn([2, 7, 4]);
+    // A = tril(q k^T); y = A v / (A 1 + eps)
+    const A = q.matmul(k.transpose(-1, -2)).tril();
+    const want = A.matmul(v).div(A.sum(-1, true).add(1e-6));
+    close(causalLinearAttention(q, k, v).toArray(), want.toArray(), 1e-5, 'causal linear attention');
+
     const la = new LinearAttention(8, 2, { causal: true });
     const x = randn([1, 6, 8]);
     const y = la.forward(x);

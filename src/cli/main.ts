@@ -3,12 +3,13 @@ import { DataError } from '../data/corpus.js';
 import { CheckpointError } from '../io/checkpoint.js';
 import { SafetensorsError } from '../io/safetensors.js';
 import { UsageError, runCommand, type Command } from './args.js';
+import { benchCommand } from './bench.js';
 import { evalCommand } from './eval.js';
 import { parityCommand } from './parity.js';
 import { sampleCommand } from './sample.js';
 import { trainCommand } from './train.js';
 
-const commands: Command[] = [trainCommand, sampleCommand, evalCommand, parityCommand];
+const commands: Command[] = [trainCommand, sampleCommand, evalCommand, parityCommand, benchCommand];
 
 function usage(): string {
   const w = Math.max(...commands.map((c) => c.name.length)) + 2;

@@ -191,7 +191,7 @@ async function train(v: Flags): Promise<number> {
   // ---- data
   const vocab = ckpt ? ckpt.vocab : new CharVocab(text);
   const { train: trainIds, val: valIds } = trainValSplit(vocab.encode(text));
-  const dataName = s.data === MOBY_DICK ? 'Moby Dick' : s.data;
+  const dataName = typeof v.data === 'string' ? v.data : s.data === MOBY_DICK ? 'Moby Dick' : s.data; // as the user wrote it
   checkDataSize(dataName, trainIds.length, valIds.length, spec.recurrent, B, T);
   config.vocabSize = vocab.size;
 

@@ -1,9 +1,9 @@
 /** One PyTorch parity case: a safetensors file whose `__metadata__.spec` says what to build and call. */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { fromArray } from '../core/creation.js';
 import type { Tensor } from '../core/tensor.js';
 import { parseSafetensors, type SafeTensor } from '../io/safetensors.js';
+import { fromSafeTensor } from '../io/tensors.js';
 
 export interface Spec {
   kind: 'module' | 'functional' | 'optim';
@@ -49,30 +49,9 @@ export function loadCase(path: string): Case {
     tensor(key) {
       const t = raw.get(key);
       if (!t) throw new Error(`${name}: no tensor '${key}'`);
-      return toTensor(t, key);
+      return fromSafeTensor(t, `${name}: ${key}`);
     },
   };
-}
-
-function toTensor(t: SafeTensor, key: string): Tensor {
-  switch (t.dtype) {
-    case 'F32':
-      return fromArray(t.data as Float32Array, t.shape, { dtype: 'float32' });
-    case 'I64': {
-      const d = t.data as BigInt64Array;
-      const out = new Int32Array(d.length);
-      for (let i = 0; i < d.length; i++) {
-        const v = Number(d[i]);
-        if (v !== (v | 0)) throw new RangeError(`${key}: int64 value ${d[i]} does not fit int32`);
-        out[i] = v;
-      }
-      return fromArray(out, t.shape, { dtype: 'int32' });
-    }
-    case 'BOOL':
-      return fromArray(t.data as Uint8Array, t.shape, { dtype: 'bool' });
-    default:
-      throw new Error(`${key}: parity tensors of dtype ${t.dtype} are not supported`);
-  }
 }
 
 /** Largest violation of |a - b| <= atol + rtol |b|, as a message, or null when all elements pass. */
