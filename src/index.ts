@@ -21,3 +21,4 @@ export { CharVocab } from './data/vocab.js';
 export { gradcheck } from './core/gradcheck.js';
 export type { GradcheckOptions } from './core/gradcheck.js';
 export { save, load, encodeTensors, decodeTensors } from './io/state.js';
+export { GPT, KVCache, defaultGPTConfig, type GPTConfig, type GenerateOptions } from './models/gpt.js';

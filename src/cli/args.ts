@@ -16,7 +16,7 @@ export class UsageError extends Error {}
 
 export function helpText(c: Command): string {
   const lines = [`loom ${c.name} — ${c.summary}`, '', `usage: ${c.usage}`, '', 'options:'];
-  const width = Math.max(...Object.keys(c.help).map((k) => k.length)) + 4;
+  const width = Math.max(4, ...Object.keys(c.help).map((k) => k.length)) + 4;
   for (const [k, v] of Object.entries(c.help)) lines.push(`  --${k.padEnd(width)}${v}`);
   lines.push(`  --${'help'.padEnd(width)}show this help`);
   return lines.join('\n');
