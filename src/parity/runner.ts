@@ -19,81 +19,84 @@ export interface Result {
 
 class Unsupported extends Error {}
 
-function fail(errors: string[]): string | null {
-  return errors.length ? errors.join('; ') : null;
+/** Collects comparison failures of one case. */
+class Checks {
+  readonly errors: string[] = [];
+  constructor(private readonly c: Case) {}
+
+  /** Compares `got` with the case's tensor `key` at the case's tolerance. */
+  check(what: string, got: Tensor | null | undefined, key: string): void {
+    if (!got) return void this.errors.push(`${what}: missing`);
+    const e = compare(what, got, this.c.tensor(key), this.c.spec.rtol, this.c.spec.atol);
+    if (e) this.errors.push(e);
+  }
+
+  get result(): string | null {
+    return this.errors.length ? this.errors.join('; ') : null;
+  }
+}
+
+/** The case's inputs by name, requiring grad where the case has a gradient for them. */
+function caseInputs(c: Case): Record<string, Tensor> {
+  const inputs: Record<string, Tensor> = {};
+  for (const n of c.spec.inputs ?? []) {
+    const t = c.tensor(`input/${n}`);
+    inputs[n] = c.has(`grad/input/${n}`) ? t.requiresGrad_(true) : t;
+  }
+  return inputs;
+}
+
+/**
+ * Compares the outputs, then backpropagates L = sum_o sum(output_o * cotangent_o) and compares the
+ * inputs' gradients. Returns false when an output is missing (nothing further to check).
+ */
+function checkOutputsAndInputGrads(c: Case, checks: Checks, outs: (Tensor | null)[], inputs: Record<string, Tensor>): boolean {
+  const names = c.spec.outputs ?? [];
+  if (outs.length < names.length) {
+    checks.errors.push(`${names.length} outputs expected, got ${outs.length}`);
+    return false;
+  }
+  names.forEach((n, i) => checks.check(`output ${n}`, outs[i], `output/${n}`));
+  let loss: Tensor | null = null;
+  names.forEach((n, i) => {
+    const out = outs[i];
+    if (!out || !c.has(`cotangent/${n}`) || !out.requiresGrad) return;
+    const term = out.mul(c.tensor(`cotangent/${n}`)).sum();
+    loss = loss ? loss.add(term) : term;
+  });
+  if (loss) (loss as Tensor).backward();
+  for (const k of c.keys('grad/input/')) checks.check(`grad input ${k}`, inputs[k]?.grad, `grad/input/${k}`);
+  return true;
 }
 
 function runModule(c: Case): string | null {
   const { spec } = c;
-  const name = spec.module!;
-  const adapter = modules[name];
-  if (!adapter) throw new Unsupported(`module ${name}`);
+  const adapter = modules[spec.module!];
+  if (!adapter) throw new Unsupported(`module ${spec.module}`);
   const m = adapter.build(spec.args ?? {});
   m.train(spec.mode !== 'eval');
-  const params = new Map(c.keys('param/').map((k) => [k, c.tensor(`param/${k}`)]));
-  m.loadStateDict(params, { strict: true });
-  const inputs: Record<string, Tensor> = {};
-  for (const n of spec.inputs ?? []) {
-    const t = c.tensor(`input/${n}`);
-    inputs[n] = c.has(`grad/input/${n}`) ? t.requiresGrad_(true) : t;
-  }
+  m.loadStateDict(new Map(c.keys('param/').map((k) => [k, c.tensor(`param/${k}`)])), { strict: true });
+  const inputs = caseInputs(c);
   const outs = flattenOutputs(adapter.call(m, spec.inputs ?? [], inputs, camelKeys(spec.call_kwargs ?? {})));
-  const names = spec.outputs ?? [];
-  if (outs.length < names.length) return `${names.length} outputs expected, got ${outs.length}`;
-  const errors: string[] = [];
-  const check = (what: string, got: Tensor | null | undefined, key: string) => {
-    if (!got) return errors.push(`${what}: missing`);
-    const e = compare(what, got, c.tensor(key), spec.rtol, spec.atol);
-    if (e) errors.push(e);
-  };
-  names.forEach((n, i) => check(`output ${n}`, outs[i], `output/${n}`));
-  // L = sum_o sum(output_o * cotangent_o), then compare every gradient the case has
-  let loss: Tensor | null = null;
-  names.forEach((n, i) => {
-    if (!c.has(`cotangent/${n}`) || !outs[i]!.requiresGrad) return;
-    const term = outs[i]!.mul(c.tensor(`cotangent/${n}`)).sum();
-    loss = loss ? loss.add(term) : term;
-  });
-  if (loss) (loss as Tensor).backward();
+  const checks = new Checks(c);
+  if (!checkOutputsAndInputGrads(c, checks, outs, inputs)) return checks.result;
   const named = new Map(m.namedParameters());
-  for (const k of c.keys('grad/param/')) check(`grad ${k}`, named.get(k)?.grad, `grad/param/${k}`);
-  for (const k of c.keys('grad/input/')) check(`grad input ${k}`, inputs[k]?.grad, `grad/input/${k}`);
+  for (const k of c.keys('grad/param/')) checks.check(`grad ${k}`, named.get(k)?.grad, `grad/param/${k}`);
   // every buffer, also the non-persistent ones that stateDict() leaves out
   const state = new Map([...m.stateDict(), ...m.namedBuffers()]);
-  for (const k of c.keys('buffer_after/')) check(`buffer ${k}`, state.get(k), `buffer_after/${k}`);
-  return fail(errors);
+  for (const k of c.keys('buffer_after/')) checks.check(`buffer ${k}`, state.get(k), `buffer_after/${k}`);
+  return checks.result;
 }
 
 function runFunctional(c: Case): string | null {
   const { spec } = c;
   const fn = functionals[spec.fn!];
   if (!fn) throw new Unsupported(`function ${spec.fn}`);
-  const inputs = (spec.inputs ?? []).map((n) => {
-    const t = c.tensor(`input/${n}`);
-    return c.has(`grad/input/${n}`) ? t.requiresGrad_(true) : t;
-  });
-  const outs = flattenOutputs(fn(inputs, camelKeys(spec.kwargs ?? {})));
-  const errors: string[] = [];
-  const names = spec.outputs ?? [];
-  names.forEach((n, i) => {
-    const e = compare(`output ${n}`, outs[i]!, c.tensor(`output/${n}`), spec.rtol, spec.atol);
-    if (e) errors.push(e);
-  });
-  let loss: Tensor | null = null;
-  names.forEach((n, i) => {
-    if (!c.has(`cotangent/${n}`) || !outs[i]!.requiresGrad) return;
-    const term = outs[i]!.mul(c.tensor(`cotangent/${n}`)).sum();
-    loss = loss ? loss.add(term) : term;
-  });
-  if (loss) (loss as Tensor).backward();
-  (spec.inputs ?? []).forEach((n, i) => {
-    if (!c.has(`grad/input/${n}`)) return;
-    const g = inputs[i].grad ?? (inputs[i].requiresGrad ? null : undefined);
-    if (!g) return errors.push(`grad input ${n}: missing`);
-    const e = compare(`grad input ${n}`, g, c.tensor(`grad/input/${n}`), spec.rtol, spec.atol);
-    if (e) errors.push(e);
-  });
-  return fail(errors);
+  const inputs = caseInputs(c);
+  const outs = flattenOutputs(fn((spec.inputs ?? []).map((n) => inputs[n]), camelKeys(spec.kwargs ?? {})));
+  const checks = new Checks(c);
+  checkOutputsAndInputGrads(c, checks, outs, inputs);
+  return checks.result;
 }
 
 function runOptim(c: Case): string | null {
@@ -103,16 +106,13 @@ function runOptim(c: Case): string | null {
   const names = spec.params ?? c.keys('param/');
   const params = names.map((n) => c.tensor(`param/${n}`).requiresGrad_(true));
   const opt = make(params, camelKeys(spec.kwargs ?? {}));
-  const errors: string[] = [];
+  const checks = new Checks(c);
   for (let s = 0; s < (spec.steps ?? 0); s++) {
     names.forEach((n, i) => (params[i].grad = c.tensor(`step${s}/grad/${n}`)));
     opt.step();
-    names.forEach((n, i) => {
-      const e = compare(`step ${s} ${n}`, params[i], c.tensor(`step${s}/param/${n}`), spec.rtol, spec.atol);
-      if (e) errors.push(e);
-    });
+    names.forEach((n, i) => checks.check(`step ${s} ${n}`, params[i], `step${s}/param/${n}`));
   }
-  return fail(errors);
+  return checks.result;
 }
 
 export function runCase(path: string): Result {
