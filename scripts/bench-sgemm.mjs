@@ -72,9 +72,9 @@ const ms1 = time(() => kernels.sgemm(a, b, c, M, N, K, lda, ldb, N, tA, tB, 1, 0
 console.log(`sgemm ${label}, 1 thread:  ${ms1.toFixed(2)} ms  ${(flops / ms1 / 1e6).toFixed(1)} GFLOPS`);
 
 if (threads > 1) {
-  const { SgemmPool } = await import(join(root, 'dist/src/backends/wasm/threads.js'));
+  const { KernelPool } = await import(join(root, 'dist/src/backends/wasm/threads.js'));
   const { instantiateKernels } = await import(join(root, 'dist/src/backends/wasm/module.js'));
-  const pool = await SgemmPool.create(instantiateKernels(module, memory), threads);
+  const pool = await KernelPool.create(instantiateKernels(module, memory), threads);
   const msT = time(() => pool.sgemm(a, b, c, M, N, K, lda, ldb, N, tA, tB, 1, 0, scratch));
   console.log(`sgemm ${label}, ${threads} threads: ${msT.toFixed(2)} ms  ${(flops / msT / 1e6).toFixed(1)} GFLOPS`);
   await pool.close();

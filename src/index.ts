@@ -22,3 +22,5 @@ export { gradcheck } from './core/gradcheck.js';
 export type { GradcheckOptions } from './core/gradcheck.js';
 export { save, load, encodeTensors, decodeTensors } from './io/state.js';
 export { GPT, KVCache, defaultGPTConfig, type GPTConfig, type GenerateOptions } from './models/gpt.js';
+export { ViT, defaultViTConfig, type ViTConfig } from './models/vit.js';
+export { loadFashionMnist, parseIdx, FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, type FashionMnist } from './data/fashion-mnist.js';

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadKernels, type WasmKernels } from '../src/backends/wasm/module.js';
-import { SgemmPool } from '../src/backends/wasm/threads.js';
+import { KernelPool } from '../src/backends/wasm/threads.js';
 
 const memory = new WebAssembly.Memory({ initial: 256, maximum: 65536, shared: true });
 const kernels: WasmKernels = await loadKernels(memory);
@@ -181,8 +181,8 @@ test('sgemm: random shapes', () => {
   }
 });
 
-test('SgemmPool: two threads give the single-threaded result, bit for bit', async () => {
-  const pool = await SgemmPool.create(kernels, 2);
+test('KernelPool: two threads give the single-threaded result, bit for bit', async () => {
+  const pool = await KernelPool.create(kernels, 2);
   // Everything below lives past the memory's end at the time the workers were started: their
   // instances must see the grown memory.
   const grownFrom = memory.buffer.byteLength;
@@ -226,6 +226,6 @@ test('SgemmPool: two threads give the single-threaded result, bit for bit', asyn
   assert.throws(() => pool.sgemm(0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 1, 0, 0), /after close/);
 });
 
-test('SgemmPool: rejects a bad thread count', async () => {
-  await assert.rejects(SgemmPool.create(kernels, 0), /threads must be an integer in \[1, 64\], got 0/);
+test('KernelPool: rejects a bad thread count', async () => {
+  await assert.rejects(KernelPool.create(kernels, 0), /threads must be an integer in \[1, 64\], got 0/);
 });

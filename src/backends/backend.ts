@@ -85,6 +85,41 @@ export interface RecurrentStepBackward extends Omit<RecurrentStep, 'gx' | 'gh' |
   dgh: number;
 }
 
+/** One Adam / AdamW step over n elements (see `adamUpdate` in src/optim/updates.ts); offsets into heap.f32, vmax -1 unless amsgrad. */
+export interface AdamStep {
+  p: number;
+  grad: number;
+  m: number;
+  v: number;
+  vmax: number;
+  n: number;
+  /** The step number, from 1. */
+  step: number;
+  lr: number;
+  betas: readonly [number, number];
+  eps: number;
+  weightDecay: number;
+  maximize: boolean;
+  /** AdamW: decay the weights apart from the gradient. */
+  decoupled: boolean;
+}
+
+/** One SGD step over n elements (see `sgdUpdate` in src/optim/updates.ts); buf -1 without momentum. */
+export interface SGDStep {
+  p: number;
+  grad: number;
+  buf: number;
+  n: number;
+  /** The momentum buffer's first step: it starts as the gradient. */
+  first: boolean;
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  maximize: boolean;
+}
+
 export interface Backend {
   readonly name: string;
   /** dst = src, both through their strides, with a cast between kinds. */
@@ -106,10 +141,32 @@ export interface Backend {
   softmax(x: number, y: number, rows: number, cols: number, log: boolean): void;
   /** dx from y = softmax(x) (or log-softmax) and dy, rows x cols, contiguous. */
   softmaxBackward(y: number, dy: number, dx: number, rows: number, cols: number, log: boolean): void;
+  /**
+   * Attention's row pass, in place over N stacked (L, S) score matrices at x: s = s * scale, -inf for
+   * keys j > i + causalOffset when `causal` (i the row within its matrix), then a row softmax; a row
+   * whose every key is hidden becomes zeros.
+   */
+  scaledSoftmax(x: number, N: number, L: number, S: number, scale: number, causal: boolean, causalOffset: number): void;
+  /**
+   * Layer normalisation over `rows` contiguous rows of D (w, b: -1 when absent):
+   * y = (x - mean) * rstd * w + b with rstd = 1 / sqrt(biased variance + eps); saves each row's mean and rstd.
+   */
+  layerNorm(x: number, w: number, b: number, y: number, mean: number, rstd: number, rows: number, D: number, eps: number): void;
+  /**
+   * The backward of layerNorm, with xhat = (x - mean) * rstd and g = dy * w: dx = rstd * (g - mean(g) -
+   * xhat * mean(g * xhat)); dw += sum over rows of dy * xhat, db += sum of dy. Any of dx, dw, db may be -1.
+   */
+  layerNormBackward(x: number, w: number, mean: number, rstd: number, dy: number, dx: number, dw: number, db: number, rows: number, D: number): void;
   /** out[i, :] = table[idx[i], :] for n indices into a rows x cols f32 table. */
   indexSelect(table: number, rows: number, cols: number, idx: number, n: number, out: number): void;
   /** dtable[idx[i], :] += dout[i, :], skipping `skip` (padding) indices. */
   indexAdd(dtable: number, cols: number, idx: number, n: number, dout: number, skip: number): void;
+  /** Sum of squares of n contiguous f32 elements, accumulated in float64 (gradient norms). */
+  sumSquares(x: number, n: number): number;
+  /** One Adam / AdamW update, in place. */
+  adam(s: AdamStep): void;
+  /** One SGD update, in place. */
+  sgd(s: SGDStep): void;
   /** One fused recurrent step: gate nonlinearities and state update (see RecurrentStep). */
   recurrentStep(s: RecurrentStep): void;
   /** The backward of recurrentStep, for backpropagation through time (see RecurrentStepBackward). */

@@ -4,6 +4,8 @@
  */
 import { heap } from '../core/memory.js';
 import type { ArrayKind, Backend, BinaryOp, MatOperand, Operand, ReduceOp, UnaryOp } from './backend.js';
+import { normKernels } from './reference-norm.js';
+import { optimKernels } from './reference-optim.js';
 import { rnnKernels } from './reference-rnn.js';
 
 type Arr = Float32Array | Int32Array | Uint8Array;
@@ -135,6 +137,8 @@ const binaryFns: Record<BinaryOp, (a: number, b: number) => number> = {
 export const referenceBackend: Backend = {
   name: 'reference',
   ...rnnKernels,
+  ...normKernels,
+  ...optimKernels,
 
   copy(src, dst, shape) {
     const s = arr(src.kind);
@@ -251,6 +255,35 @@ export const referenceBackend: Backend = {
         // y = softmax(x): dx = y * (dy - sum(dy * y))
         for (let c = 0; c < cols; c++) s += f[go + c] * f[yo + c];
         for (let c = 0; c < cols; c++) f[xo + c] = f[yo + c] * (f[go + c] - s);
+      }
+    }
+  },
+
+  scaledSoftmax(x, N, L, S, scale, causal, causalOffset) {
+    const f = heap.f32;
+    for (let n = 0; n < N; n++) {
+      for (let i = 0; i < L; i++) {
+        const row = x + (n * L + i) * S;
+        const visible = causal ? Math.min(S, Math.max(0, i + causalOffset + 1)) : S;
+        let max = -Infinity;
+        for (let j = 0; j < visible; j++) {
+          const s = f[row + j] * scale;
+          f[row + j] = s;
+          if (s > max) max = s;
+        }
+        for (let j = visible; j < S; j++) f[row + j] = 0; // causally hidden: weight 0
+        if (max === -Infinity) {
+          for (let j = 0; j < visible; j++) f[row + j] = 0;
+          continue;
+        }
+        let sum = 0;
+        for (let j = 0; j < visible; j++) {
+          const e = Math.exp(f[row + j] - max);
+          f[row + j] = e;
+          sum += e;
+        }
+        const inv = 1 / sum;
+        for (let j = 0; j < visible; j++) f[row + j] *= inv;
       }
     }
   },

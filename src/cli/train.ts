@@ -224,9 +224,13 @@ async function train(v: Flags): Promise<number> {
       if (s.schedule === 'cosine') sched.totalSteps = Math.max(steps, s.warmup, 1); // a longer run stretches the decay
     }
     step = ckpt.meta.step;
-    if (stream) stream.position = ckpt.meta.data.position ?? 0;
-    defaultGenerator.setState(ckpt.meta.rng.global as number[]);
-    dataGen.setState(ckpt.meta.rng.data as number[]);
+    try {
+      if (stream) stream.position = ckpt.meta.data.position ?? 0;
+      defaultGenerator.setState(ckpt.meta.rng.global as number[]);
+      dataGen.setState(ckpt.meta.rng.data as number[]);
+    } catch (e) {
+      throw new CheckpointError(`checkpoint file '${join(ckpt.dir, 'config.json')}' has an invalid data position or RNG state: ${(e as Error).message}`);
+    }
     if (spec.recurrent) {
       const template = lm.zeroState(B);
       const saved = loadHiddenState(ckpt.dir, stateTensors(template));
@@ -236,13 +240,15 @@ async function train(v: Flags): Promise<number> {
 
   console.log(`model: ${spec.name} (${describeConfig(config)}), ${lm.module.numParameters().toLocaleString('en-US')} parameters`);
   console.log(
-    `data: ${dataName}, ${text.length.toLocaleString('en-US')} characters, vocabulary ${vocab.size}; ` +
+    `data: ${dataName}, ${(trainIds.length + valIds.length).toLocaleString('en-US')} characters, vocabulary ${vocab.size}; ` +
       `train ${trainIds.length.toLocaleString('en-US')}, validation ${valIds.length.toLocaleString('en-US')}`,
   );
   console.log(
     `training: ${steps} steps, batch ${B} x ${T}, ${s.optimizer === 'adamw' ? 'AdamW' : 'Adam'} lr ${s.lr}` +
       `${s.clip > 0 ? `, clip ${s.clip}` : ''}${sched ? `, ${s.schedule} schedule, warm-up ${s.warmup}` : ''}, seed ${s.seed} -> ${out}`,
   );
+  if (!resuming && (existsSync(ckptDir) || existsSync(`${ckptDir}.old`)))
+    console.log(`note: '${out}' holds an earlier run; this new run replaces it (pass --resume to continue that one instead)`);
   mkdirSync(out, { recursive: true });
   const metricsPath = join(out, 'metrics.jsonl');
   startMetrics(metricsPath, resuming ? step : 0);

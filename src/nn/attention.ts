@@ -163,7 +163,9 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
 
   const kT = k.detach().transpose(-1, -2); // (batch..., E, S)
   const p = bmm(q.detach(), kT); // (batch..., L, S) scores, then probabilities in place
-  maskedSoftmaxRows(p.base, N, L, S, sc, views, isCausal, causalOffset);
+  // without explicit masks the row pass is the backend's fused kernel; with masks, the loop below
+  if (views.length === 0) backend().scaledSoftmax(p.base, N, L, S, sc, isCausal, causalOffset);
+  else maskedSoftmaxRows(p.base, N, L, S, sc, views, isCausal, causalOffset);
   let keep: Tensor | null = null; // (batch..., L, S) scaled Bernoulli(1 - p) mask
   let pd = p; // probabilities after dropout
   if (dropoutP > 0) {

@@ -17,6 +17,9 @@ export { embedding } from './embedding.js';
 export { layerNorm } from './layernorm.js';
 export { dropout } from './dropout.js';
 export { scaledDotProductAttention, attention } from './attention.js';
+export { conv1d, conv2d } from './conv.js';
+export { maxPool2d, avgPool2d, adaptiveAvgPool2d } from './pooling.js';
+export { batchNorm } from './batchnorm.js';
 
 // ---- activations -------------------------------------------------------------------------------
 

@@ -24,3 +24,12 @@ export { AdditiveAttention } from './additive-attention.js';
 export { RNN, LSTM, GRU, RecurrentBase, detachState, type RecurrentOptions, type RNNOptions, type RecurrentForwardOptions, type LSTMState, type RecurrentState } from './rnn.js';
 export { RNNCell, LSTMCell, GRUCell, type CellOptions, type RNNCellOptions } from './rnn-cells.js';
 export { gradientFlow } from './gradient-flow.js';
+export { Conv1d, Conv2d, conv1d, conv2d, type ConvOptions, type ConvModuleOptions, type ConvPadding, type PaddingMode } from './conv.js';
+export {
+  MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, maxPool2d, avgPool2d, adaptiveAvgPool2d,
+  type MaxPool2dOptions, type AvgPool2dOptions, type AdaptiveSize,
+} from './pooling.js';
+export { BatchNorm1d, BatchNorm2d, batchNorm, type BatchNormOptions, type BatchNormFunctionalOptions } from './batchnorm.js';
+export { Mlp } from './mlp.js';
+export { SqueezeExcitation, type SqueezeExcitationOptions } from './squeeze-excitation.js';
+export { WindowAttention, SwinBlock, PatchMerging, windowPartition, windowReverse, roll, type SwinBlockOptions } from './swin.js';

@@ -1,6 +1,9 @@
 /** Adam and AdamW (decoupled weight decay): one update, two ways of decaying the weights. */
+import { backend } from '../backends/backend.js';
 import type { Tensor } from '../core/tensor.js';
-import { check, flat, Optimizer, type ParamGroup, type ParamsArg, type ParamState } from './optimizer.js';
+import { check, Optimizer, type ParamGroup, type ParamsArg, type ParamState } from './optimizer.js';
+
+export { adamUpdate } from './updates.js';
 
 export interface AdamOptions {
   lr: number;
@@ -9,47 +12,6 @@ export interface AdamOptions {
   weightDecay: number;
   amsgrad: boolean;
   maximize: boolean;
-}
-
-/**
- * One Adam step on flat arrays, in place (torch.optim.adam `_single_tensor_adam`; with `decoupled`,
- * `_single_tensor_adamw`). `step` is the step number, counting from 1.
- *
- *   p = p·(1 − lr·weightDecay)                       decoupled (AdamW)
- *   g = ±grad (+ weightDecay·p unless decoupled)
- *   m = β1·m + (1 − β1)·g
- *   v = β2·v + (1 − β2)·g²
- *   vmax = max(vmax, v)                              amsgrad (then v̂ = vmax)
- *   p = p − (lr / (1 − β1^step)) · m / (√v̂ / √(1 − β2^step) + eps)
- *
- * `vmax` is null unless amsgrad.
- */
-export function adamUpdate(
-  p: Float32Array,
-  grad: Float32Array,
-  m: Float32Array,
-  v: Float32Array,
-  vmax: Float32Array | null,
-  step: number,
-  h: AdamOptions,
-  decoupled: boolean,
-): void {
-  const { lr, eps, weightDecay, maximize } = h;
-  const [beta1, beta2] = h.betas;
-  const decay = decoupled ? 1 - lr * weightDecay : 1;
-  const l2 = decoupled ? 0 : weightDecay;
-  const stepSize = lr / (1 - beta1 ** step);
-  const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
-  for (let i = 0; i < p.length; i++) {
-    if (decay !== 1) p[i] *= decay;
-    let g = maximize ? -grad[i] : grad[i];
-    if (l2 !== 0) g += l2 * p[i];
-    m[i] = beta1 * m[i] + (1 - beta1) * g;
-    v[i] = beta2 * v[i] + (1 - beta2) * g * g;
-    let vHat = v[i];
-    if (vmax) vHat = vmax[i] = Math.max(vmax[i], vHat);
-    p[i] -= (stepSize * m[i]) / (Math.sqrt(vHat) / bc2Sqrt + eps);
-  }
 }
 
 /**
@@ -87,7 +49,12 @@ export class Adam extends Optimizer<AdamOptions> {
     const v = this.buffer(state, 'exp_avg_sq', p);
     const vmax = group.amsgrad ? this.buffer(state, 'max_exp_avg_sq', p) : null;
     const step = (state.step = ((state.step as number | undefined) ?? 0) + 1);
-    adamUpdate(flat(p), flat(grad), flat(m), flat(v), vmax && flat(vmax), step, group, this.decoupled);
+    // the math is adamUpdate (updates.ts), run by the backend's kernel in place
+    const { lr, betas, eps, weightDecay, maximize } = group;
+    backend().adam({
+      p: p.base, grad: grad.base, m: m.base, v: v.base, vmax: vmax ? vmax.base : -1, n: p.numel,
+      step, lr, betas, eps, weightDecay, maximize, decoupled: this.decoupled,
+    });
   }
 }
 

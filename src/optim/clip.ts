@@ -1,4 +1,6 @@
 /** Gradient clipping, as torch.nn.utils.clip_grad_norm_ and clip_grad_value_. */
+import { backend } from '../backends/backend.js';
+import { scalar } from '../core/ops/elementwise.js';
 import { Tensor } from '../core/tensor.js';
 import { flat } from './optimizer.js';
 
@@ -58,7 +60,8 @@ function vectorNorm(arrays: ArrayLike<number>[], p: number): number {
 export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number, normType = 2, errorIfNonfinite = false): number {
   const grads = gradsOf(params, 'clipGradNorm');
   if (grads.length === 0) return 0;
-  const norms = grads.map((g) => Math.fround(vectorNorm([flat(g)], normType)));
+  // the 2-norm (the usual case) by the backend's float64 sum of squares; other norms in TypeScript
+  const norms = grads.map((g) => Math.fround(normType === 2 ? Math.sqrt(backend().sumSquares(g.base, g.numel)) : vectorNorm([flat(g)], normType)));
   const total = Math.fround(vectorNorm([norms], normType));
   if (errorIfNonfinite && !Number.isFinite(total))
     throw new Error(
@@ -66,7 +69,11 @@ export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number,
         'To disable this error and scale the gradients by the non-finite norm anyway, set `errorIfNonfinite=false`',
     );
   const coef = Math.fround(maxNorm / Math.fround(total + 1e-6));
-  if (!(coef >= 1)) for (const g of grads) scaleInPlace(flat(g), coef);
+  if (!(coef >= 1)) {
+    // g <- g * coef in place by the backend's multiply (float32 coef, as scaleInPlace)
+    const c = scalar(coef);
+    for (const g of grads) backend().binary('mul', g.operand, { kind: 'f32', off: c.base, strides: g.shape.map(() => 0) }, g.operand, g.shape);
+  }
   return total;
 }
 

@@ -1,6 +1,9 @@
 /** Stochastic gradient descent with momentum, dampening, weight decay and Nesterov momentum. */
+import { backend } from '../backends/backend.js';
 import type { Tensor } from '../core/tensor.js';
-import { check, flat, Optimizer, type ParamGroup, type ParamsArg, type ParamState } from './optimizer.js';
+import { check, Optimizer, type ParamGroup, type ParamsArg, type ParamState } from './optimizer.js';
+
+export { sgdUpdate } from './updates.js';
 
 export interface SGDOptions {
   lr: number;
@@ -9,31 +12,6 @@ export interface SGDOptions {
   weightDecay: number;
   nesterov: boolean;
   maximize: boolean;
-}
-
-/**
- * One SGD step on flat arrays, in place (torch.optim.sgd `_single_tensor_sgd`):
- *
- *   g = ±grad + weightDecay·p
- *   buf = g                                     on the first step (`first`, no dampening)
- *   buf = momentum·buf + (1 − dampening)·g      after
- *   g = g + momentum·buf   (nesterov)   or   g = buf
- *   p = p − lr·g
- *
- * `buf` is null when momentum is 0.
- */
-export function sgdUpdate(p: Float32Array, grad: Float32Array, buf: Float32Array | null, first: boolean, h: SGDOptions): void {
-  const { lr, momentum, dampening, weightDecay, nesterov, maximize } = h;
-  const keep = 1 - dampening;
-  for (let i = 0; i < p.length; i++) {
-    let g = maximize ? -grad[i] : grad[i];
-    if (weightDecay !== 0) g += weightDecay * p[i];
-    if (buf) {
-      buf[i] = first ? g : momentum * buf[i] + keep * g;
-      g = nesterov ? g + momentum * buf[i] : buf[i];
-    }
-    p[i] -= lr * g;
-  }
 }
 
 /**
@@ -66,6 +44,8 @@ export class SGD extends Optimizer<SGDOptions> {
       first = !('momentum_buffer' in state);
       buf = this.buffer(state, 'momentum_buffer', p);
     }
-    sgdUpdate(flat(p), flat(grad), buf && flat(buf), first, group);
+    // the math is sgdUpdate (updates.ts), run by the backend's kernel in place
+    const { lr, momentum, dampening, weightDecay, nesterov, maximize } = group;
+    backend().sgd({ p: p.base, grad: grad.base, buf: buf ? buf.base : -1, n: p.numel, first, lr, momentum, dampening, weightDecay, nesterov, maximize });
   }
 }

@@ -8,6 +8,7 @@ import * as nn from '../nn/index.js';
 import * as optim from '../optim/index.js';
 import { GRU, LSTM, RNN } from '../nn/rnn.js';
 import { GRUCell, LSTMCell, RNNCell } from '../nn/rnn-cells.js';
+import { ViT, type ViTConfig } from '../models/vit.js';
 
 type Args = Record<string, unknown>;
 type Ctor = new (...args: any[]) => nn.Module;
@@ -137,6 +138,18 @@ export const modules: Record<string, ModuleAdapter> = {
   'ref.SinusoidalPositionalEncoding': simple(nn.SinusoidalPositionalEncoding, ['d_model']),
   'ref.LinearAttention': simple(nn.LinearAttention, ['d_model', 'n_heads']),
   'ref.AdditiveAttention': simple(nn.AdditiveAttention, ['query_dim', 'key_dim', 'hidden_dim']),
+  Conv1d: simple(nn.Conv1d, ['in_channels', 'out_channels', 'kernel_size']),
+  Conv2d: simple(nn.Conv2d, ['in_channels', 'out_channels', 'kernel_size']),
+  MaxPool2d: simple(nn.MaxPool2d, ['kernel_size']),
+  AvgPool2d: simple(nn.AvgPool2d, ['kernel_size']),
+  AdaptiveAvgPool2d: simple(nn.AdaptiveAvgPool2d, ['output_size']),
+  BatchNorm1d: simple(nn.BatchNorm1d, ['num_features']),
+  BatchNorm2d: simple(nn.BatchNorm2d, ['num_features']),
+  'ref.SqueezeExcitation': simple(nn.SqueezeExcitation, ['channels']),
+  'ref.PatchMerging': simple(nn.PatchMerging, ['input_resolution', 'dim']),
+  'ref.SwinBlock': simple(nn.SwinBlock, ['dim', 'input_resolution', 'num_heads']),
+  // the model takes one typed config object (imageSize, patchSize, ...), not positional arguments
+  'ref.ViT': { build: (args) => new ViT(camelKeys(args) as Partial<ViTConfig>), call: plainCall },
 };
 
 type Fn = (inputs: Tensor[], kw: Args) => unknown;
@@ -153,6 +166,12 @@ export const functionals: Record<string, Fn> = {
   mse_loss: ([x, y], kw) => nn.F.mseLoss(x, y, kw),
   // inputs query, key, value[, attn_mask]; a bool attn_mask is true = masked out (the fixtures' convention)
   scaled_dot_product_attention: ([q, k, v, mask], kw) => nn.F.scaledDotProductAttention(q, k, v, { ...kw, attnMask: mask ?? null }),
+  // inputs input, weight[, bias]; kwargs stride, padding, dilation, groups
+  conv1d: ([x, w, b], kw) => nn.F.conv1d(x, w, b ?? null, kw),
+  conv2d: ([x, w, b], kw) => nn.F.conv2d(x, w, b ?? null, kw),
+  max_pool2d: ([x], kw) => nn.F.maxPool2d(x, kw.kernelSize as number, kw),
+  avg_pool2d: ([x], kw) => nn.F.avgPool2d(x, kw.kernelSize as number, kw),
+  adaptive_avg_pool2d: ([x], kw) => nn.F.adaptiveAvgPool2d(x, kw.outputSize as number),
   binary_cross_entropy_with_logits: ([x, y], kw) => nn.F.binaryCrossEntropyWithLogits(x, y, kw),
   // inputs are gradients; outputs the clipped gradients and the total norm
   clip_grad_norm_: (grads, kw) => {

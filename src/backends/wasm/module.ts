@@ -13,7 +13,14 @@
  *   k.sgemm(a, b, c, M, N, K, K, N, N, 0, 0, 1, 0, 0, M, scratch); // C = A @ B
  */
 
-/** The raw exports of loom.wasm. */
+/**
+ * A kernel the thread pool can split (threads.ts): `(start, end, part, ...args)` does the range
+ * [start, end) of its split dimension as thread `part`. Arguments are numbers (byte addresses, sizes,
+ * op codes, scalars).
+ */
+export type RangeKernel = (start: number, end: number, part: number, ...args: number[]) => void;
+
+/** The raw exports of loom.wasm. Every pointer is a byte address in the shared memory. */
 export interface WasmExports {
   /**
    * C = alpha * op(A) @ op(B) + beta * C on rows [rowStart, rowEnd) of C, all row-major float32.
@@ -42,7 +49,52 @@ export interface WasmExports {
   ): void;
   /** Bytes of scratch one sgemm call needs. */
   sgemmScratchBytes(): number;
+
+  // Range kernels (see the kernel files in src/backends/wasm/kernels/ for their arguments).
+  /** sgemm on rows [start, end) with thread `part`'s scratch: (a, b, c, M, N, K, lda, ldb, ldc, transA, transB, alpha, beta, scratch). */
+  sgemmRows: RangeKernel;
+  /** Whole products p in [start, end): sgemmRows' arguments, then strideA, strideB, strideC (bytes). */
+  sgemmBatch: RangeKernel;
+  unary: RangeKernel;
+  unaryBackward: RangeKernel;
+  binary1: RangeKernel;
+  binary4: RangeKernel;
+  copy1: RangeKernel;
+  copy4: RangeKernel;
+  reduceSum: RangeKernel;
+  softmax: RangeKernel;
+  softmaxBackward: RangeKernel;
+  scaledSoftmax: RangeKernel;
+  layerNorm: RangeKernel;
+  layerNormBackward: RangeKernel;
+  layerNormParamGrad: RangeKernel;
+  adam: RangeKernel;
+  sgd: RangeKernel;
+  scale: RangeKernel;
+
+  // Single-threaded kernels.
+  sumSquares(x: number, n: number): number;
+  /** Returns -1, or the position of the first index out of [0, rows). */
+  indexSelect(table: number, rows: number, cols: number, idx: number, n: number, out: number): number;
+  indexAdd(dtable: number, cols: number, idx: number, n: number, dout: number, skip: number): void;
+  recurrentStep(
+    cell: number, B: number, H: number, gx: number, gh: number, bih: number, bhh: number, h: number, c: number,
+    act: number, hOut: number, cOut: number, y: number, yStride: number, mask: number,
+  ): void;
+  recurrentStepBackward(
+    cell: number, B: number, H: number, h: number, c: number, act: number, cOut: number, dy: number, yStride: number,
+    mask: number, dh: number, dc: number, dgx: number, dgh: number,
+  ): void;
 }
+
+/** The range kernels, by index: how a thread pool names a kernel to its workers. */
+export const RANGE_KERNELS = [
+  'sgemmRows', 'sgemmBatch', 'unary', 'unaryBackward', 'binary1', 'binary4', 'copy1', 'copy4', 'reduceSum',
+  'softmax', 'softmaxBackward', 'scaledSoftmax', 'layerNorm', 'layerNormBackward', 'layerNormParamGrad',
+  'adam', 'sgd', 'scale',
+] as const satisfies readonly (keyof WasmExports)[];
+
+export type RangeKernelName = (typeof RANGE_KERNELS)[number];
 
 export interface WasmKernels extends WasmExports {
   /** The compiled module, to instantiate again in a worker (a WebAssembly.Module can be posted). */
@@ -88,12 +140,7 @@ async function readBytes(url: URL): Promise<BufferSource> {
 export function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): WasmKernels {
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   const ex = instance.exports as unknown as WasmExports;
-  return {
-    sgemm: ex.sgemm,
-    sgemmScratchBytes: ex.sgemmScratchBytes,
-    module,
-    memory,
-  };
+  return { ...ex, module, memory };
 }
 
 /**

@@ -1,75 +1,87 @@
 /**
- * A pool of worker threads (Node.js, node:worker_threads) that split one sgemm over the rows of C.
+ * A pool of worker threads (Node.js, node:worker_threads) that split any range kernel of loom.wasm
+ * (matmul rows, elementwise ranges, softmax or LayerNorm rows, optimizer ranges, ...) over all cores.
  *
  * Every worker instantiates the same compiled module against the same shared memory, so the tensors are
- * never copied: a call writes its arguments to a small control block (a SharedArrayBuffer), bumps a
- * generation counter and wakes the workers with Atomics.notify; the calling thread computes its own share
- * of the rows and then blocks in Atomics.wait until every worker has counted itself done. The call is
- * synchronous, like the single-threaded kernel.
+ * never copied: a call writes the kernel's index, its arguments and each thread's range to a small
+ * control block (a SharedArrayBuffer), bumps a generation counter and wakes the workers with
+ * Atomics.notify; the calling thread computes its own share and then waits until every worker has
+ * counted itself done. A call is synchronous, like the single-threaded kernel, and gives the same
+ * result for any thread count (each element is computed by one thread, in the same order).
  *
- * `threads` counts the calling thread: threads = 2 is the caller plus one worker. Small products run on
- * the caller alone (waking a worker costs more than it saves).
+ * `threads` counts the calling thread: threads = 2 is the caller plus one worker. Small calls run on the
+ * caller alone: each kernel says how much work (`grain`) one thread must get before waking another pays.
  *
  * Example:
  *   const kernels = await loadKernels(heap.memory);
- *   const pool = await SgemmPool.create(kernels, 2);
+ *   const pool = await KernelPool.create(kernels, 2);
+ *   pool.parallelFor(kernelIndex('unary'), n, [op, x * 4, y * 4], { grain: 16384 }); // y = op(x) on two threads
  *   const scratch = heap.alloc(pool.scratchBytes);
- *   pool.sgemm(a, b, c, M, N, K, K, N, N, 0, 0, 1, 0, scratch); // C = A @ B on two threads
+ *   pool.sgemm(a, b, c, M, N, K, K, N, N, 0, 0, 1, 0, scratch);                  // C = A @ B
  *   await pool.close();
  */
 
 import { availableParallelism } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { instantiateKernels, type WasmKernels } from './module.js';
+import { instantiateKernels, RANGE_KERNELS, type RangeKernel, type RangeKernelName, type WasmKernels } from './module.js';
 
-// Control block: Int32 slots, then Float64 arguments (exact for u32 addresses and f32 scalars).
+// Control block: Int32 slots, then Float64 arguments (exact for u32 addresses and f32/f64 scalars),
+// then the range bounds of the parts.
 const GEN = 0; // bumped once per call; workers wait on it
 const DONE = 1; // workers that finished the current call
 const STOP = 2; // 1: workers exit
 const FAILED = 3; // workers whose kernel threw during the current call
+const KERNEL = 4; // index into RANGE_KERNELS
 const INT_SLOTS = 8;
-const ARG_A = 0;
-const ARG_B = 1;
-const ARG_C = 2;
-const ARG_M = 3;
-const ARG_N = 4;
-const ARG_K = 5;
-const ARG_LDA = 6;
-const ARG_LDB = 7;
-const ARG_LDC = 8;
-const ARG_TRANS_A = 9;
-const ARG_TRANS_B = 10;
-const ARG_ALPHA = 11;
-const ARG_BETA = 12;
-const ARG_SCRATCH = 13;
-const ARG_BOUNDS = 14; // row bounds of the parts: threads + 1 values
+/** The most arguments a range kernel takes after (start, end, part). */
+export const MAX_ARGS = 20;
 const MAX_THREADS = 64;
-const CONTROL_BYTES = INT_SLOTS * 4 + (ARG_BOUNDS + MAX_THREADS + 1) * 8;
+const CONTROL_BYTES = INT_SLOTS * 4 + (MAX_ARGS + MAX_THREADS + 1) * 8;
 
-/** Rows of the kernel's register tile: parts start on multiples of it so no tile is split. */
+/** Polls of a counter before sleeping on it: a wake-up through the OS costs tens of microseconds. */
+const SPINS = 4000;
+
+/** The index of a range kernel, for `parallelFor`. */
+export function kernelIndex(name: RangeKernelName): number {
+  return RANGE_KERNELS.indexOf(name);
+}
+
+const SGEMM_ROWS = kernelIndex('sgemmRows');
+/** Rows of the sgemm register tile: parts start on multiples of it so no tile is split. */
 const ROW_ALIGN = 5;
 /** Products below this many multiply-adds run on the calling thread alone. */
 const MIN_PARALLEL_MACS = 1 << 18;
-/** Polls of a counter before sleeping on it: a wake-up through the OS costs tens of microseconds. */
-const SPINS = 2000;
 
 interface WorkerInit {
-  kind: 'loom-sgemm-worker';
+  kind: 'loom-kernel-worker';
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
   control: SharedArrayBuffer;
   part: number;
 }
 
-export class SgemmPool {
-  /** Bytes of scratch a call needs: one kernel scratch area per thread, at the `scratch` argument. */
+export interface ParallelOptions {
+  /** The least work per thread (in units of the range) before another thread is woken (default 1). */
+  grain?: number;
+  /** Parts start on multiples of this (default 1). */
+  align?: number;
+}
+
+/** Calls a range kernel with up to MAX_ARGS arguments (extra ones are ignored by WebAssembly). */
+function call(fn: RangeKernel, start: number, end: number, part: number, a: ArrayLike<number>): void {
+  fn(start, end, part, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16], a[17], a[18], a[19]);
+}
+
+export class KernelPool {
+  /** Bytes of scratch an sgemm call needs: one kernel scratch area per thread, at the `scratch` argument. */
   readonly scratchBytes: number;
   private readonly ctl: Int32Array;
   private readonly args: Float64Array;
+  private readonly fns: RangeKernel[];
   private closed = false;
 
   private constructor(
-    private readonly kernels: WasmKernels,
+    readonly kernels: WasmKernels,
     readonly threads: number,
     private readonly workers: Worker[],
     control: SharedArrayBuffer,
@@ -77,28 +89,29 @@ export class SgemmPool {
     this.ctl = new Int32Array(control, 0, INT_SLOTS);
     this.args = new Float64Array(control, INT_SLOTS * 4);
     this.scratchBytes = threads * kernels.sgemmScratchBytes();
+    this.fns = RANGE_KERNELS.map((k) => kernels[k]);
   }
 
   /**
    * Starts threads - 1 workers (threads counts the caller; default: one per core) and resolves once each
    * has instantiated the kernels.
    */
-  static async create(kernels: WasmKernels, threads = availableParallelism()): Promise<SgemmPool> {
+  static async create(kernels: WasmKernels, threads = availableParallelism()): Promise<KernelPool> {
     if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
-      throw new Error(`SgemmPool: threads must be an integer in [1, ${MAX_THREADS}], got ${threads}`);
+      throw new Error(`KernelPool: threads must be an integer in [1, ${MAX_THREADS}], got ${threads}`);
     }
     const control = new SharedArrayBuffer(CONTROL_BYTES);
     const workers: Worker[] = [];
     const started: Promise<void>[] = [];
     for (let part = 1; part < threads; part++) {
-      const init: WorkerInit = { kind: 'loom-sgemm-worker', module: kernels.module, memory: kernels.memory, control, part };
+      const init: WorkerInit = { kind: 'loom-kernel-worker', module: kernels.module, memory: kernels.memory, control, part };
       const worker = new Worker(new URL(import.meta.url), { workerData: init });
       workers.push(worker);
       started.push(
         new Promise<void>((resolve, reject) => {
           worker.once('message', () => resolve());
           worker.once('error', reject);
-          worker.once('exit', (code) => reject(new Error(`SgemmPool: worker ${part} exited with code ${code} while starting`)));
+          worker.once('exit', (code) => reject(new Error(`KernelPool: worker ${part} exited with code ${code} while starting`)));
         }),
       );
     }
@@ -111,66 +124,47 @@ export class SgemmPool {
     workers.forEach((worker, i) => {
       worker.removeAllListeners('exit');
       worker.removeAllListeners('error');
-      worker.on('error', (e) => console.error(`SgemmPool: worker ${i + 1} failed:`, e));
+      worker.on('error', (e) => console.error(`KernelPool: worker ${i + 1} failed:`, e));
       worker.unref(); // idle workers do not keep the process alive
     });
-    return new SgemmPool(kernels, threads, workers, control);
+    return new KernelPool(kernels, threads, workers, control);
+  }
+
+  /** How many threads `n` units of work are worth, at least `grain` each. */
+  partsFor(n: number, grain = 1): number {
+    if (this.threads === 1 || n < 2 * grain) return 1;
+    return Math.min(this.threads, Math.floor(n / grain));
   }
 
   /**
-   * C = alpha * op(A) @ op(B) + beta * C (the kernel's sgemm over all M rows), split over the threads.
-   * `scratch` is `scratchBytes` bytes of the shared memory, 16-byte aligned, used by no other call meanwhile.
+   * Runs range kernel `kernel` (an index into RANGE_KERNELS) over [0, n) with `args`, split into
+   * near-equal parts over the threads that the work is worth (see ParallelOptions).
    */
-  sgemm(
-    a: number,
-    b: number,
-    c: number,
-    M: number,
-    N: number,
-    K: number,
-    lda: number,
-    ldb: number,
-    ldc: number,
-    transA: number,
-    transB: number,
-    alpha: number,
-    beta: number,
-    scratch: number,
-  ): void {
-    if (this.closed) throw new Error('SgemmPool: sgemm called after close()');
-    const parts = this.partsFor(M, N, K);
-    if (parts === 1) {
-      this.kernels.sgemm(a, b, c, M, N, K, lda, ldb, ldc, transA, transB, alpha, beta, 0, M, scratch);
+  parallelFor(kernel: number, n: number, args: ArrayLike<number>, o: ParallelOptions = {}): void {
+    if (this.closed) throw new Error('KernelPool: called after close()');
+    const parts = this.partsFor(n, o.grain ?? 1);
+    if (parts <= 1) {
+      call(this.fns[kernel], 0, n, 0, args);
       return;
     }
-    const { args, ctl } = this;
-    args[ARG_A] = a;
-    args[ARG_B] = b;
-    args[ARG_C] = c;
-    args[ARG_M] = M;
-    args[ARG_N] = N;
-    args[ARG_K] = K;
-    args[ARG_LDA] = lda;
-    args[ARG_LDB] = ldb;
-    args[ARG_LDC] = ldc;
-    args[ARG_TRANS_A] = transA;
-    args[ARG_TRANS_B] = transB;
-    args[ARG_ALPHA] = alpha;
-    args[ARG_BETA] = beta;
-    args[ARG_SCRATCH] = scratch;
-    // Part p gets rows [bounds[p], bounds[p+1]); parts past `parts` are empty.
-    const perPart = Math.ceil(M / parts / ROW_ALIGN) * ROW_ALIGN;
-    for (let p = 0; p <= this.threads; p++) args[ARG_BOUNDS + p] = Math.min(M, p * perPart);
+    const align = o.align ?? 1;
+    const a = this.args;
+    const ctl = this.ctl;
+    for (let i = 0; i < args.length; i++) a[i] = args[i];
+    // Part p gets [bounds[p], bounds[p+1]); parts past `parts` are empty.
+    const perPart = Math.ceil(n / parts / align) * align;
+    for (let p = 0; p <= this.threads; p++) a[MAX_ARGS + p] = Math.min(n, p * perPart);
+    ctl[KERNEL] = kernel;
     Atomics.store(ctl, DONE, 0);
     Atomics.store(ctl, FAILED, 0);
     Atomics.add(ctl, GEN, 1); // publishes the arguments above
     Atomics.notify(ctl, GEN);
 
-    // The caller's share: part 0, with the first scratch area. Should it throw, the workers are still
-    // waited for, so that no worker is running when the next call rewrites the control block.
+    // The caller's share is part 0. Should it throw, the workers are still waited for, so that no
+    // worker is running when the next call rewrites the control block.
     let error: unknown = null;
     try {
-      this.kernels.sgemm(a, b, c, M, N, K, lda, ldb, ldc, transA, transB, alpha, beta, 0, args[ARG_BOUNDS + 1], scratch);
+      call(this.fns[kernel], 0, a[MAX_ARGS + 1], 0, args);
     } catch (e) {
       error = e;
     }
@@ -183,13 +177,24 @@ export class SgemmPool {
     }
     if (error !== null) throw error;
     const failed = Atomics.load(ctl, FAILED);
-    if (failed > 0) throw new Error(`SgemmPool: the kernel failed in ${failed} worker(s) (M=${M} N=${N} K=${K}); see stderr`);
+    if (failed > 0) throw new Error(`KernelPool: ${RANGE_KERNELS[kernel]} failed in ${failed} worker(s) (n=${n}); see stderr`);
   }
 
-  /** How many threads a product is worth: all of them, or the caller alone when it is small. */
-  private partsFor(M: number, N: number, K: number): number {
-    if (this.threads === 1 || M < 2 * ROW_ALIGN || M * N * K < MIN_PARALLEL_MACS) return 1;
-    return this.threads;
+  /**
+   * C = alpha * op(A) @ op(B) + beta * C (the kernel's sgemm over all M rows), split over the threads by
+   * rows. `scratch` is `scratchBytes` bytes of the shared memory, 16-byte aligned, used by no other call
+   * meanwhile.
+   */
+  sgemm(
+    a: number, b: number, c: number, M: number, N: number, K: number, lda: number, ldb: number, ldc: number,
+    transA: number, transB: number, alpha: number, beta: number, scratch: number,
+  ): void {
+    if (this.threads === 1 || M < 2 * ROW_ALIGN || M * N * K < MIN_PARALLEL_MACS) {
+      if (this.closed) throw new Error('KernelPool: called after close()');
+      this.kernels.sgemm(a, b, c, M, N, K, lda, ldb, ldc, transA, transB, alpha, beta, 0, M, scratch);
+      return;
+    }
+    this.parallelFor(SGEMM_ROWS, M, [a, b, c, M, N, K, lda, ldb, ldc, transA, transB, alpha, beta, scratch], { grain: ROW_ALIGN, align: ROW_ALIGN });
   }
 
   /** Stops the workers. The pool cannot be used afterwards. */
@@ -210,9 +215,9 @@ export class SgemmPool {
 /** A worker's life: instantiate, then run one share of each call until told to stop. */
 function runWorker(init: WorkerInit): void {
   const kernels = instantiateKernels(init.module, init.memory);
+  const fns = RANGE_KERNELS.map((k) => kernels[k]);
   const ctl = new Int32Array(init.control, 0, INT_SLOTS);
   const args = new Float64Array(init.control, INT_SLOTS * 4);
-  const scratchBytes = kernels.sgemmScratchBytes();
   let seen = Atomics.load(ctl, GEN);
   parentPort!.postMessage('ready');
   for (;;) {
@@ -222,38 +227,20 @@ function runWorker(init: WorkerInit): void {
     seen = Atomics.load(ctl, GEN);
     if (Atomics.load(ctl, STOP) !== 0) return;
     const p = init.part;
-    const rowStart = args[ARG_BOUNDS + p];
-    const rowEnd = args[ARG_BOUNDS + p + 1];
+    const start = args[MAX_ARGS + p];
+    const end = args[MAX_ARGS + p + 1];
+    const k = ctl[KERNEL];
     try {
-      if (rowEnd > rowStart) {
-        kernels.sgemm(
-          args[ARG_A],
-          args[ARG_B],
-          args[ARG_C],
-          args[ARG_M],
-          args[ARG_N],
-          args[ARG_K],
-          args[ARG_LDA],
-          args[ARG_LDB],
-          args[ARG_LDC],
-          args[ARG_TRANS_A],
-          args[ARG_TRANS_B],
-          args[ARG_ALPHA],
-          args[ARG_BETA],
-          rowStart,
-          rowEnd,
-          args[ARG_SCRATCH] + p * scratchBytes,
-        );
-      }
+      if (end > start) call(fns[k], start, end, p, args);
     } catch (e) {
       Atomics.add(ctl, FAILED, 1);
-      console.error(`SgemmPool: worker ${p}: ${String(e)}`);
+      console.error(`KernelPool: worker ${p}: ${RANGE_KERNELS[k]}: ${String(e)}`);
     }
     Atomics.add(ctl, DONE, 1);
     Atomics.notify(ctl, DONE);
   }
 }
 
-if (!isMainThread && (workerData as WorkerInit | null)?.kind === 'loom-sgemm-worker') {
+if (!isMainThread && (workerData as WorkerInit | null)?.kind === 'loom-kernel-worker') {
   runWorker(workerData as WorkerInit);
 }

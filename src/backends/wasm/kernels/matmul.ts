@@ -138,6 +138,33 @@ export function sgemm(
 }
 
 /**
+ * The thread pool's entry (threads.ts): sgemm on rows [start, end) of C, with the scratch area of
+ * thread `part` (`scratch` holds one sgemmScratchBytes() area per thread).
+ */
+export function sgemmRows(
+  start: i32, end: i32, part: i32, a: usize, b: usize, c: usize, M: i32, N: i32, K: i32,
+  lda: i32, ldb: i32, ldc: i32, transA: i32, transB: i32, alpha: f32, beta: f32, scratch: usize,
+): void {
+  sgemm(a, b, c, M, N, K, lda, ldb, ldc, transA, transB, alpha, beta, start, end, scratch + <usize>part * <usize>SGEMM_SCRATCH_BYTES);
+}
+
+/**
+ * A batch of products, C[p] = alpha * op(A[p]) @ op(B[p]) + beta * C[p] for p in [start, end), each
+ * whole; A[p] is at a + p * strideA (bytes; 0 reuses one matrix for every p), likewise B and C.
+ */
+export function sgemmBatch(
+  start: i32, end: i32, part: i32, a: usize, b: usize, c: usize, M: i32, N: i32, K: i32,
+  lda: i32, ldb: i32, ldc: i32, transA: i32, transB: i32, alpha: f32, beta: f32, scratch: usize,
+  strideA: usize, strideB: usize, strideC: usize,
+): void {
+  const s = scratch + <usize>part * <usize>SGEMM_SCRATCH_BYTES;
+  for (let p = start; p < end; p++) {
+    const q = <usize>p;
+    sgemm(a + q * strideA, b + q * strideB, c + q * strideC, M, N, K, lda, ldb, ldc, transA, transB, alpha, beta, 0, M, s);
+  }
+}
+
+/**
  * One row of C without packing: C[i, :] = alpha * op(A)[i, :] @ op(B) + beta * C[i, :]. With transA the
  * row of op(A) is a column of A: it is gathered into `scratch` (K floats) first.
  */

@@ -1,0 +1,192 @@
+// AssemblyScript, not TypeScript: compiled to dist/wasm/loom.wasm by scripts/build-wasm.mjs.
+//
+// The fused recurrent step, forward and backward, for the LSTM, the GRU and the Elman RNN: the
+// reference backend's `recurrentStep` / `recurrentStepBackward` (src/backends/reference-rnn.ts, the
+// specification, with the gate layout and the saved activations documented in backend.ts).
+// Pointers are byte addresses; an absent operand (bias, y, dy, mask, c) is 0. Vectorised over the
+// hidden units j, four at a time.
+
+import { loadTail, storeTail, vsigmoid, vtanh } from './lib/vmath';
+
+// @ts-ignore: decorator
+@inline
+function ld(p: usize, k: i32): v128 {
+  return k >= 4 ? v128.load(p) : loadTail(p, k);
+}
+
+// @ts-ignore: decorator
+@inline
+function st(p: usize, v: v128, k: i32): void {
+  if (k >= 4) v128.store(p, v);
+  else storeTail(p, v, k);
+}
+
+/** x part + bias + h part + bias of gate elements [o, o+4) (bytes), in the reference's order. */
+// @ts-ignore: decorator
+@inline
+function pre(X: usize, G: usize, bih: usize, bhh: usize, o: usize, k: i32): v128 {
+  let s = ld(X + o, k);
+  if (bih != 0) s = f32x4.add(s, ld(bih + o, k));
+  s = f32x4.add(s, ld(G + o, k));
+  if (bhh != 0) s = f32x4.add(s, ld(bhh + o, k));
+  return s;
+}
+
+const RNN_TANH: i32 = 0, RNN_RELU: i32 = 1, LSTM: i32 = 2, GRU: i32 = 3;
+
+/** Gates per cell (G) and saved activations per row in units of H (A), by cell code. */
+// @ts-ignore: decorator
+@inline
+function gates(cell: i32): i32 {
+  return cell == LSTM ? 4 : cell == GRU ? 3 : 1;
+}
+
+// @ts-ignore: decorator
+@inline
+function saved(cell: i32): i32 {
+  return cell == LSTM || cell == GRU ? 4 : 1;
+}
+
+/** One time step for all B rows (see RecurrentStep in backend.ts). */
+export function recurrentStep(
+  cell: i32, B: i32, H: i32, gx: usize, gh: usize, bih: usize, bhh: usize, h: usize, c: usize,
+  act: usize, hOut: usize, cOut: usize, y: usize, yStride: i32, mask: usize,
+): void {
+  const Hb = <usize>H << 2;
+  const GHb = Hb * <usize>gates(cell);
+  const Ab = Hb * <usize>saved(cell);
+  const yb = <usize>yStride << 2;
+  for (let r = 0; r < B; r++) {
+    const X = gx + <usize>r * GHb;
+    const G = gh + <usize>r * GHb;
+    const S = act + <usize>r * Ab;
+    const hp = h + <usize>r * Hb;
+    const ho = hOut + <usize>r * Hb;
+    const yo = y + <usize>r * yb;
+    if (mask != 0 && load<u8>(mask + r) == 0) {
+      // past this sequence's end: the state passes through unchanged, the output is zero
+      memory.copy(ho, hp, Hb);
+      if (cell == LSTM) memory.copy(cOut + <usize>r * Hb, c + <usize>r * Hb, Hb);
+      if (y != 0) memory.fill(yo, 0, Hb);
+      continue;
+    }
+    for (let j = 0; j < H; j += 4) {
+      const k = H - j;
+      const o = <usize>j << 2;
+      let hn: v128;
+      if (cell == LSTM) {
+        const i = vsigmoid(pre(X, G, bih, bhh, o, k));
+        const f = vsigmoid(pre(X, G, bih, bhh, o + Hb, k));
+        const g = vtanh(pre(X, G, bih, bhh, o + 2 * Hb, k));
+        const og = vsigmoid(pre(X, G, bih, bhh, o + 3 * Hb, k));
+        const cp = c + <usize>r * Hb + o;
+        const cn = f32x4.add(f32x4.mul(f, ld(cp, k)), f32x4.mul(i, g));
+        st(cOut + <usize>r * Hb + o, cn, k);
+        hn = f32x4.mul(og, vtanh(cn));
+        st(S + o, i, k);
+        st(S + Hb + o, f, k);
+        st(S + 2 * Hb + o, g, k);
+        st(S + 3 * Hb + o, og, k);
+      } else if (cell == GRU) {
+        const rg = vsigmoid(pre(X, G, bih, bhh, o, k));
+        const z = vsigmoid(pre(X, G, bih, bhh, o + Hb, k));
+        const o2 = o + 2 * Hb;
+        let hn_ = ld(G + o2, k); // W_hn h + b_hn
+        if (bhh != 0) hn_ = f32x4.add(hn_, ld(bhh + o2, k));
+        let xn = ld(X + o2, k);
+        if (bih != 0) xn = f32x4.add(xn, ld(bih + o2, k));
+        const n = vtanh(f32x4.add(xn, f32x4.mul(rg, hn_)));
+        hn = f32x4.add(f32x4.mul(f32x4.sub(f32x4.splat(1), z), n), f32x4.mul(z, ld(hp + o, k)));
+        st(S + o, rg, k);
+        st(S + Hb + o, z, k);
+        st(S + 2 * Hb + o, n, k);
+        st(S + 3 * Hb + o, hn_, k);
+      } else {
+        const p = pre(X, G, bih, bhh, o, k);
+        hn = cell == RNN_TANH ? vtanh(p) : v128.bitselect(p, f32x4.splat(0), f32x4.gt(p, f32x4.splat(0)));
+        st(S + o, hn, k);
+      }
+      st(ho + o, hn, k);
+      if (y != 0) st(yo + o, hn, k);
+    }
+  }
+}
+
+/** The backward of one step (see RecurrentStepBackward in backend.ts); dh and dc are updated in place. */
+export function recurrentStepBackward(
+  cell: i32, B: i32, H: i32, h: usize, c: usize, act: usize, cOut: usize, dy: usize, yStride: i32,
+  mask: usize, dh: usize, dc: usize, dgx: usize, dgh: usize,
+): void {
+  const Hb = <usize>H << 2;
+  const GHb = Hb * <usize>gates(cell);
+  const Ab = Hb * <usize>saved(cell);
+  const yb = <usize>yStride << 2;
+  const one = f32x4.splat(1);
+  const zero = f32x4.splat(0);
+  for (let r = 0; r < B; r++) {
+    const S = act + <usize>r * Ab;
+    const DX = dgx + <usize>r * GHb;
+    const DG = dgh + <usize>r * GHb;
+    const dho = dh + <usize>r * Hb;
+    if (mask != 0 && load<u8>(mask + r) == 0) {
+      // the state passed through: so does its gradient (dh, dc unchanged); no gate gradients
+      memory.fill(DX, 0, GHb);
+      memory.fill(DG, 0, GHb);
+      continue;
+    }
+    const dyo = dy + <usize>r * yb;
+    for (let j = 0; j < H; j += 4) {
+      const k = H - j;
+      const o = <usize>j << 2;
+      let dH = ld(dho + o, k);
+      if (dy != 0) dH = f32x4.add(dH, ld(dyo + o, k));
+      if (cell == LSTM) {
+        const i = ld(S + o, k);
+        const fg = ld(S + Hb + o, k);
+        const g = ld(S + 2 * Hb + o, k);
+        const og = ld(S + 3 * Hb + o, k);
+        const ro = <usize>r * Hb + o;
+        const tc = vtanh(ld(cOut + ro, k));
+        const dC = f32x4.add(ld(dc + ro, k), f32x4.mul(f32x4.mul(dH, og), f32x4.sub(one, f32x4.mul(tc, tc))));
+        const di = f32x4.mul(f32x4.mul(f32x4.mul(dC, g), i), f32x4.sub(one, i));
+        const df = f32x4.mul(f32x4.mul(f32x4.mul(dC, ld(c + ro, k)), fg), f32x4.sub(one, fg));
+        const dg = f32x4.mul(f32x4.mul(dC, i), f32x4.sub(one, f32x4.mul(g, g)));
+        const dO = f32x4.mul(f32x4.mul(f32x4.mul(dH, tc), og), f32x4.sub(one, og));
+        st(DX + o, di, k);
+        st(DG + o, di, k);
+        st(DX + Hb + o, df, k);
+        st(DG + Hb + o, df, k);
+        st(DX + 2 * Hb + o, dg, k);
+        st(DG + 2 * Hb + o, dg, k);
+        st(DX + 3 * Hb + o, dO, k);
+        st(DG + 3 * Hb + o, dO, k);
+        st(dc + ro, f32x4.mul(dC, fg), k);
+        st(dho + o, zero, k);
+      } else if (cell == GRU) {
+        const rg = ld(S + o, k);
+        const z = ld(S + Hb + o, k);
+        const n = ld(S + 2 * Hb + o, k);
+        const hn_ = ld(S + 3 * Hb + o, k);
+        const dn = f32x4.mul(f32x4.mul(dH, f32x4.sub(one, z)), f32x4.sub(one, f32x4.mul(n, n)));
+        const hp = ld(h + <usize>r * Hb + o, k);
+        const dz = f32x4.mul(f32x4.mul(f32x4.mul(dH, f32x4.sub(hp, n)), z), f32x4.sub(one, z));
+        const dr = f32x4.mul(f32x4.mul(f32x4.mul(dn, hn_), rg), f32x4.sub(one, rg));
+        st(DX + o, dr, k);
+        st(DG + o, dr, k);
+        st(DX + Hb + o, dz, k);
+        st(DG + Hb + o, dz, k);
+        st(DX + 2 * Hb + o, dn, k);
+        st(DG + 2 * Hb + o, f32x4.mul(dn, rg), k);
+        st(dho + o, f32x4.mul(dH, z), k);
+      } else {
+        const hn = ld(S + o, k);
+        const d = cell == RNN_TANH
+          ? f32x4.mul(dH, f32x4.sub(one, f32x4.mul(hn, hn)))
+          : v128.bitselect(dH, zero, f32x4.gt(hn, zero));
+        st(DX + o, d, k);
+        st(DG + o, d, k);
+        st(dho + o, zero, k);
+      }
+    }
+  }
+}
