@@ -154,11 +154,21 @@ describe('loom train', () => {
     assert.deepEqual([...b.values()], [...a.values()]);
   });
 
-  test('markov, the first-order model of the notes, still trains', () => {
-    const r = loom(['train', '--model', 'markov', '--data', text, '--steps', '3', '--batch', '4', '--seq', '16', '--out', 'markov', '--sample-length', '10']);
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /model: markov/);
-  });
+  for (const [model, size] of [
+    ['rnn', ['--hidden', '16']],
+    ['gru', ['--hidden', '16']],
+    ['linear-gpt', ['--embed', '16', '--heads', '2', '--layers', '1']],
+    ['markov', ['--embed', '8']], // the first-order model of the notes
+  ] as const) {
+    test(`--model ${model} trains, saves, samples and evaluates`, () => {
+      const out = `model-${model}`;
+      const r = loom(['train', '--model', model, '--data', text, '--steps', '3', '--batch', '4', '--seq', '16', ...size, '--out', out, '--sample-length', '10']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`^model: ${model} `));
+      assert.equal(loom(['sample', '--checkpoint', out, '--prompt', 'the', '--max-tokens', '10']).code, 0);
+      assert.match(loom(['eval', '--checkpoint', out]).stdout, /perplexity/);
+    });
+  }
 });
 
 describe('atomic checkpoints', () => {

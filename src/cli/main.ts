@@ -1,4 +1,5 @@
 /** The `loom` command line: a thin layer over the library. */
+import '../backends/install.js'; // the fast kernels, as for library users (LOOM_BACKEND, LOOM_THREADS)
 import { DataError } from '../data/corpus.js';
 import { CheckpointError } from '../io/checkpoint.js';
 import { SafetensorsError } from '../io/safetensors.js';

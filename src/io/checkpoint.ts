@@ -29,14 +29,15 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { fromArray } from '../core/creation.js';
 import { Tensor } from '../core/tensor.js';
 import { CharVocab } from '../data/vocab.js';
 import { configProblem, findModel, MODELS, type LanguageModel, type ModelSpec } from '../models/registry.js';
 import type { Module } from '../nn/module.js';
 import type { OptimizerJson, OptimizerStateDict } from '../optim/optimizer.js';
 import type { SchedulerStateDict } from '../optim/schedule.js';
-import { bf16ToF32, f16ToF32, parseSafetensors, SafetensorsError, serializeSafetensors, type SafeTensor } from './safetensors.js';
+import { parseSafetensors, SafetensorsError } from './safetensors.js';
+import { encodeTensors } from './state.js';
+import { fromSafeTensor } from './tensors.js';
 
 /** A checkpoint that cannot be used: missing, corrupt, or not what was asked for. One sentence, naming the file. */
 export class CheckpointError extends Error {
@@ -116,12 +117,12 @@ export function saveCheckpoint(dir: string, contents: CheckpointContents, hook: 
     writeSynced(join(tmp, file), bytes);
     hook(`wrote ${file}`);
   };
-  write('model.safetensors', serializeSafetensors(toSafe(contents.model.stateDict()), { format: 'pt' }));
+  write('model.safetensors', encodeTensors(contents.model.stateDict(), { format: 'pt' }));
   if (contents.optimizer) {
     const { json, tensors } = contents.optimizer;
-    write('optimizer.safetensors', serializeSafetensors(toSafe(tensors), { optimizer: JSON.stringify(json) }));
+    write('optimizer.safetensors', encodeTensors(tensors, { optimizer: JSON.stringify(json) }));
   }
-  if (contents.hidden) write('hidden.safetensors', serializeSafetensors(toSafe(new Map(contents.hidden.map((t, i) => [`state.${i}`, t])))));
+  if (contents.hidden) write('hidden.safetensors', encodeTensors(new Map(contents.hidden.map((t, i) => [`state.${i}`, t]))));
   const meta: CheckpointMeta = {
     format: CHECKPOINT_FORMAT,
     formatVersion: CHECKPOINT_VERSION,
@@ -200,16 +201,6 @@ function isAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-function toSafe(tensors: Map<string, Tensor>): Map<string, SafeTensor> {
-  const out = new Map<string, SafeTensor>();
-  for (const [k, t] of tensors) {
-    if (t.dtype === 'float32') out.set(k, { dtype: 'F32', shape: [...t.shape], data: t.toArray() as Float32Array });
-    else if (t.dtype === 'int32') out.set(k, { dtype: 'I32', shape: [...t.shape], data: t.toArray() as Int32Array });
-    else out.set(k, { dtype: 'BOOL', shape: [...t.shape], data: t.toArray() as Uint8Array });
-  }
-  return out;
 }
 
 // ---- loading -----------------------------------------------------------------------------------------
@@ -301,7 +292,7 @@ export function loadOptimizerState(dir: string): OptimizerStateDict {
   if (typeof json !== 'object' || json === null || typeof json.state !== 'object' || !Array.isArray(json.paramGroups))
     throw new CheckpointError(`checkpoint file '${path}' has optimizer metadata without 'state' and 'paramGroups'`);
   const tensors = new Map<string, Tensor>();
-  for (const [k, t] of file.tensors) tensors.set(k, toTensor(t, path, k));
+  for (const [k, t] of file.tensors) tensors.set(k, fromSafeTensor(t, `${path}: ${k}`));
   return { json, tensors };
 }
 
@@ -318,7 +309,7 @@ export function loadHiddenState(dir: string, template: Tensor[]): Tensor[] | nul
     if (!t) throw new CheckpointError(`checkpoint file '${path}' lacks the tensor 'state.${i}'`);
     if (t.shape.join() !== want.shape.join())
       throw new CheckpointError(`checkpoint file '${path}' has 'state.${i}' of shape [${t.shape.join(', ')}], but the run needs [${want.shape.join(', ')}]`);
-    return toTensor(t, path, `state.${i}`);
+    return fromSafeTensor(t, `${path}: state.${i}`);
   });
 }
 
@@ -403,26 +394,9 @@ function loadWeights(path: string, module: Module, modelName: string): void {
       throw new CheckpointError(`checkpoint file '${path}' has '${k}' of shape [${t.shape.join(', ')}], but the ${modelName} config needs [${want.shape.join(', ')}]`);
     if (!['F32', 'F16', 'BF16', 'F64'].includes(t.dtype))
       throw new CheckpointError(`checkpoint file '${path}' holds '${k}' as ${t.dtype}, expected a float type (F32)`);
-    state.set(k, toTensor(t, path, k));
+    state.set(k, fromSafeTensor(t, `${path}: ${k}`));
   }
   for (const k of file.tensors.keys())
     if (!own.has(k)) throw new CheckpointError(`checkpoint file '${path}' has a tensor '${k}' that the ${modelName} model does not have`);
   module.loadStateDict(state);
-}
-
-function toTensor(t: SafeTensor, path: string, key: string): Tensor {
-  switch (t.dtype) {
-    case 'F32':
-      return fromArray(t.data as Float32Array, t.shape, { dtype: 'float32' });
-    case 'F16':
-      return fromArray(f16ToF32(t.data as Uint16Array), t.shape, { dtype: 'float32' });
-    case 'BF16':
-      return fromArray(bf16ToF32(t.data as Uint16Array), t.shape, { dtype: 'float32' });
-    case 'F64':
-      return fromArray(Float32Array.from(t.data as Float64Array), t.shape, { dtype: 'float32' });
-    case 'I32':
-      return fromArray(t.data as Int32Array, t.shape, { dtype: 'int32' });
-    default:
-      throw new CheckpointError(`checkpoint file '${path}' holds '${key}' as ${t.dtype}, expected F32`);
-  }
 }

@@ -17,6 +17,7 @@ import type { Module } from '../nn/module.js';
 import type { RecurrentState } from '../nn/rnn.js';
 import { CharRNN, charRNNDefaults, type CellType, type CharRNNConfig } from './char-rnn.js';
 import { GPT, type GPTConfig } from './gpt.js';
+import { LinearGPT, linearGPTDefaults, type LinearGPTConfig } from './linear-gpt.js';
 import { MarkovLM, type MarkovConfig } from './markov.js';
 
 /** A recurrent model's state between chunks (a tensor or nested arrays of them); null for the others. */
@@ -197,6 +198,16 @@ export const MODELS: readonly ModelSpec[] = [
     // torch.optim.AdamW(model.parameters(), lr=1e-3): weight decay 0.01 on every parameter
     training: { steps: 600, batch: 16, seq: 128, lr: 1e-3, optimizer: 'adamw', weightDecay: 0.01, clip: 1 },
     create: (config) => gptLM(new GPT(config)),
+  }),
+  define<LinearGPTConfig>({
+    name: 'linear-gpt',
+    summary: 'GPT with causal linear attention (O(T) per window), same sizes and training as gpt',
+    recurrent: false,
+    defaults: linearGPTDefaults,
+    flags: { embed: 'nEmbd', layers: 'nLayer', heads: 'nHead' },
+    seqKey: 'blockSize',
+    training: { steps: 600, batch: 16, seq: 128, lr: 1e-3, optimizer: 'adamw', weightDecay: 0.01, clip: 1 },
+    create: (config) => windowLM(new LinearGPT(config), config.blockSize),
   }),
   define<MarkovConfig>({
     name: 'markov',
