@@ -238,6 +238,24 @@ export abstract class RecurrentBase extends Module {
   }
 }
 
+/** RNN and GRU: recurrences whose state is one hidden tensor h (L*D, B, H). */
+abstract class HiddenStateRecurrent extends RecurrentBase {
+  forward(input: Tensor, h0?: Tensor | null, opts?: RecurrentForwardOptions): [Tensor, Tensor] {
+    const r = this.run(input, h0 ?? undefined, undefined, opts);
+    return [r.output, r.hN];
+  }
+
+  /** One time step: x (B, I) -> [y (B, H), h'] from state h (L, B, H). */
+  step(x: Tensor, h: Tensor): [Tensor, Tensor] {
+    const [y, hN] = this.forward(this.oneStep(x), h);
+    return [this.dropTime(y), hN];
+  }
+
+  zeroState(batch: number | null = 1): Tensor {
+    return this.zeroHidden(batch);
+  }
+}
+
 /**
  * `torch.nn.RNN`, the Elman network: for each layer and step,
  *
@@ -253,7 +271,7 @@ export abstract class RecurrentBase extends Module {
  *   const rnn = new RNN(10, 20, { numLayers: 2 });
  *   const [out, hN] = rnn.forward(randn([5, 3, 10]));   // out (5, 3, 20), hN (2, 3, 20)
  */
-export class RNN extends RecurrentBase {
+export class RNN extends HiddenStateRecurrent {
   readonly nonlinearity: 'tanh' | 'relu';
 
   constructor(inputSize: number, hiddenSize: number, o: RNNOptions = {}) {
@@ -263,20 +281,6 @@ export class RNN extends RecurrentBase {
     this.nonlinearity = nl;
   }
 
-  forward(input: Tensor, h0?: Tensor | null, opts?: RecurrentForwardOptions): [Tensor, Tensor] {
-    const r = this.run(input, h0 ?? undefined, undefined, opts);
-    return [r.output, r.hN];
-  }
-
-  /** One time step: x (B, I) -> [y (B, H), h'] from state h (L, B, H). */
-  step(x: Tensor, h: Tensor): [Tensor, Tensor] {
-    const [y, hN] = this.forward(this.oneStep(x), h);
-    return [this.dropTime(y), hN];
-  }
-
-  zeroState(batch: number | null = 1): Tensor {
-    return this.zeroHidden(batch);
-  }
 }
 
 /**
@@ -331,23 +335,8 @@ export class LSTM extends RecurrentBase {
  *   const gru = new GRU(10, 20, { bidirectional: true });
  *   const [out, hN] = gru.forward(randn([5, 3, 10]));   // out (5, 3, 40), hN (2, 3, 20)
  */
-export class GRU extends RecurrentBase {
+export class GRU extends HiddenStateRecurrent {
   constructor(inputSize: number, hiddenSize: number, o: RecurrentOptions = {}) {
     super('gru', inputSize, hiddenSize, o);
-  }
-
-  forward(input: Tensor, h0?: Tensor | null, opts?: RecurrentForwardOptions): [Tensor, Tensor] {
-    const r = this.run(input, h0 ?? undefined, undefined, opts);
-    return [r.output, r.hN];
-  }
-
-  /** One time step: x (B, I) -> [y (B, H), h'] from state h (L, B, H). */
-  step(x: Tensor, h: Tensor): [Tensor, Tensor] {
-    const [y, hN] = this.forward(this.oneStep(x), h);
-    return [this.dropTime(y), hN];
-  }
-
-  zeroState(batch: number | null = 1): Tensor {
-    return this.zeroHidden(batch);
   }
 }
