@@ -25,7 +25,6 @@ export { GPT, KVCache, defaultGPTConfig, type GPTConfig, type GenerateOptions } 
 export { ViT, defaultViTConfig, type ViTConfig } from './models/vit.js';
 export { loadFashionMnist, parseIdx, FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, type FashionMnist } from './data/fashion-mnist.js';
 export { CharRNN, charRNNDefaults, type CharRNNConfig } from './models/char-rnn.js';
-export { LinearGPT, linearGPTDefaults, type LinearGPTConfig } from './models/linear-gpt.js';
 export { MODELS, findModel } from './models/registry.js';
 export { evaluateLoss } from './models/evaluate.js';
 export { generate, pickToken, type SamplingOptions } from './models/sampling.js';

@@ -12,7 +12,7 @@ import { Generator, manualSeed } from '../src/core/random.js';
 import type { Tensor } from '../src/core/tensor.js';
 import { GPT } from '../src/models/gpt.js';
 import {
-  AdditiveAttention, attention, causalLinearAttention, F, generateSquareSubsequentMask, LayerNorm, LinearAttention,
+  AdditiveAttention, attention, causalLinearAttention, F, generateSquareSubsequentMask, LayerNorm, LinearAttention, LinearAttentionState,
   MultiheadAttention, Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer,
 } from '../src/nn/index.js';
 import { caseFiles, runCase } from '../src/parity/runner.js';
@@ -128,6 +128,16 @@ describe('causal linear attention', () => {
     const k = randn([2, 5, 3]).abs().add(0.1).detach().requiresGrad_(true);
     const v = randn([2, 5, 2], { requiresGrad: true });
     gradcheck((q, k, v) => causalLinearAttention(q, k, v), [q, k, v]);
+    // continuing from a state holding a prefix (the state is a constant: each call gets a fresh copy)
+    const prefix = new LinearAttentionState(2, 3, 2);
+    noGrad(() => causalLinearAttention(q, k, v, 1e-6, prefix));
+    const copy = () => {
+      const s = new LinearAttentionState(2, 3, 2);
+      s.S.set(prefix.S);
+      s.z.set(prefix.z);
+      return s;
+    };
+    gradcheck((q, k, v) => causalLinearAttention(q, k, v, 1e-6, copy()), [q, k, v]);
   });
 
   test('equals the quadratic masked form, and position t ignores later inputs', () => {
@@ -243,10 +253,10 @@ describe('GPT', () => {
     assert.ok(std > 0.015 && std < 0.025, `c_fc std ${std}`);
   });
 
-  test('cached incremental decoding gives the full forward\'s logits at every position', () => {
+  test('cached incremental decoding gives the full forward\'s logits at every position (softmax and linear attention)', () => {
     manualSeed(12);
-    for (const tiedHead of [true, false]) {
-      const gpt = new GPT({ ...config, tiedHead }).eval();
+    for (const [attention, tiedHead] of [['softmax', true], ['softmax', false], ['linear', true], ['linear', false]] as const) {
+      const gpt = new GPT({ ...config, tiedHead, attention }).eval();
       const B = 2, T = 10;
       const ids = randint(0, 11, [B, T], { dtype: 'int32' });
       const full = noGrad(() => gpt.forward(ids)); // (B, T, V)

@@ -38,7 +38,7 @@ import {
   type SaveHook,
 } from '../io/checkpoint.js';
 import { evaluateLoss } from '../models/evaluate.js';
-import { DEFAULT_MODEL, findModel, MODELS, type LMState, type ModelSpec, type SizeFlag } from '../models/registry.js';
+import { DEFAULT_MODEL, findModel, MODELS, type LMState, type ModelSpec, type SizeFlag, type TrainingDefaults } from '../models/registry.js';
 import { generate } from '../models/sampling.js';
 import { crossEntropy } from '../nn/functional.js';
 import { Adam, AdamW, clipGradNorm, CosineWithWarmup, type Optimizer } from '../optim/index.js';
@@ -48,18 +48,15 @@ import { Progress } from './progress.js';
 /** The `data` setting of a run on the built-in corpus. */
 export const MOBY_DICK = 'moby-dick';
 
-/** Everything that defines a run's trajectory; saved in the checkpoint and fixed on resume. */
-export interface TrainingSettings {
+/**
+ * Everything that defines a run's trajectory; saved in the checkpoint and fixed on resume. The model's
+ * training defaults (batch, seq, lr, optimizer, weightDecay, clip) as the flags set them, and:
+ */
+export interface TrainingSettings extends Omit<TrainingDefaults, 'steps'> {
   /** An absolute path, or `moby-dick`. */
   data: string;
   /** SHA-256 of the text, to refuse resuming on a changed file. */
   dataHash: string;
-  batch: number;
-  seq: number;
-  lr: number;
-  optimizer: 'adam' | 'adamw';
-  weightDecay: number;
-  clip: number;
   schedule: 'constant' | 'cosine';
   warmup: number;
   seed: number;

@@ -1,19 +1,26 @@
 /**
  * GPT: a decoder-only Transformer language model in the shape of nanoGPT (Karpathy), with nanoGPT's
  * parameter names (`transformer.wte.weight`, `transformer.h.0.attn.c_attn.weight`, `lm_head.weight`, ...)
- * and initialisation, plus incremental decoding through a key/value cache.
+ * and initialisation, plus incremental decoding through a cache.
  *
  *   x = wte(ids) + wpe(positions)                       token + learned position embeddings
  *   x = x + attn(ln_1(x));  x = x + mlp(ln_2(x))        nLayer pre-LN blocks, causal self-attention
  *   logits = lm_head(ln_f(x))                           head tied to wte (default) or its own
  *
- * With a cache, each new token's keys and values are written into preallocated (B, nHead, blockSize,
- * headDim) buffers and its query attends over the cached prefix: generating token t costs O(t) attention
- * plus O(1) everything else, instead of recomputing the whole prefix.
+ * The self-attention is nanoGPT's softmax attention (`attention: 'softmax'`, the default), or causal
+ * linear attention (`'linear'`: Katharopoulos et al. 2020, src/nn/linear-attention.ts, O(T) per window
+ * instead of O(T^2)), whose keys inside `attn` are LinearAttention's (`transformer.h.0.attn.qkv.weight`,
+ * `transformer.h.0.attn.proj.weight`).
+ *
+ * With a cache, softmax attention writes each new token's keys and values into preallocated (B, nHead,
+ * blockSize, headDim) buffers and its query attends over the cached prefix: generating token t costs O(t)
+ * attention plus O(1) everything else, instead of recomputing the whole prefix. Linear attention caches
+ * its running sums S = sum phi(k) v^T and z = sum phi(k) instead: each token costs O(1).
  *
  *   const gpt = new GPT({ vocabSize: 65, blockSize: 128, nLayer: 4, nHead: 4, nEmbd: 128 });
  *   const logits = gpt.forward(ids);                   // (B, T) int32 -> (B, T, 65)
  *   const out = gpt.eval().generate(prompt, 100, { temperature: 0.8, topK: 20 }); // (B, T + 100)
+ *   const linear = new GPT({ vocabSize: 65, attention: 'linear' });
  */
 import { noGrad } from '../core/autograd.js';
 import { arange, fromArray } from '../core/creation.js';
@@ -27,6 +34,7 @@ import { Embedding } from '../nn/embedding.js';
 import { normal_, zeros_ } from '../nn/init.js';
 import { LayerNorm } from '../nn/layernorm.js';
 import { Linear, linear } from '../nn/linear.js';
+import { LinearAttention, LinearAttentionState } from '../nn/linear-attention.js';
 import { Module } from '../nn/module.js';
 import { Parameter } from '../nn/parameter.js';
 import { pickToken, type SamplingOptions } from './sampling.js';
@@ -41,32 +49,41 @@ export interface GPTConfig {
   nHead: number;
   /** Width of the residual stream (default 384). */
   nEmbd: number;
-  /** Dropout on embeddings, attention weights and residual branches while training (default 0). */
+  /**
+   * Dropout while training on embeddings, attention weights and residual branches (default 0); with
+   * linear attention, on embeddings and the MLP branches only.
+   */
   dropout: number;
   /** lm_head shares its weight with the token embedding wte (default true). */
   tiedHead: boolean;
   /** Biases in Linear layers and LayerNorms (default true). */
   bias: boolean;
+  /** Each block's causal self-attention: softmax, or linear (default 'softmax'). */
+  attention: 'softmax' | 'linear';
 }
 
 export const defaultGPTConfig: Omit<GPTConfig, 'vocabSize'> = {
-  blockSize: 256, nLayer: 6, nHead: 6, nEmbd: 384, dropout: 0, tiedHead: true, bias: true,
+  blockSize: 256, nLayer: 6, nHead: 6, nEmbd: 384, dropout: 0, tiedHead: true, bias: true, attention: 'softmax',
 };
 
-/** One layer's cached keys and values: (B, nHead, blockSize, headDim) buffers, the first `length` positions filled. */
-export interface LayerCache {
+/** One softmax layer's cached keys and values: (B, nHead, blockSize, headDim) buffers, the first `length` positions filled. */
+export interface KVBuffers {
   k: Tensor;
   v: Tensor;
 }
 
-/** The key/value cache of a GPT for a batch of B sequences (`gpt.createCache(B)`). */
+/** One layer's cache: keys and values (softmax attention) or the running sums (linear attention). */
+export type LayerCache = KVBuffers | LinearAttentionState;
+
+/** The decoding cache of a GPT for a batch of B sequences (`gpt.createCache(B)`). */
 export class KVCache {
   /** How many positions are cached (the next token's position). */
   length = 0;
   constructor(readonly batch: number, readonly capacity: number, readonly layers: LayerCache[]) {}
-  /** Forgets every position (the buffers are reused). */
+  /** Forgets every position (key/value buffers are reused and overwritten; running sums go back to 0). */
   reset(): void {
     this.length = 0;
+    for (const layer of this.layers) if (layer instanceof LinearAttentionState) layer.reset();
   }
 }
 
@@ -85,8 +102,19 @@ class CausalSelfAttention extends Module {
     this.residDropout = this.registerModule('resid_dropout', new Dropout(dropout, generator));
   }
 
+  /** Empty (B, nh, blockSize, hs) key and value buffers. */
+  createCache(batch: number): KVBuffers {
+    const { nHead, nEmbd, blockSize } = this.config;
+    const buf = () => {
+      const t = Tensor.empty([batch, nHead, blockSize, nEmbd / nHead]); // (B, nh, blockSize, hs)
+      t.storage.kept = true;
+      return t;
+    };
+    return { k: buf(), v: buf() };
+  }
+
   /** x (B, T, C) at positions past..past+T-1; with `cache`, attends over the cached prefix too. */
-  forward(x: Tensor, cache: LayerCache | null, past: number, needWeights: boolean): Tensor {
+  forward(x: Tensor, cache: KVBuffers | null, past: number, needWeights: boolean): Tensor {
     const [B, T, C] = x.shape;
     const nh = this.config.nHead;
     const hs = C / nh;
@@ -129,20 +157,29 @@ class MLP extends Module {
 
 class Block extends Module {
   readonly ln1: LayerNorm;
-  readonly attn: CausalSelfAttention;
+  readonly attn: CausalSelfAttention | LinearAttention;
   readonly ln2: LayerNorm;
   readonly mlp: MLP;
 
   constructor(config: GPTConfig, generator: Generator) {
     super();
-    this.ln1 = this.registerModule('ln_1', new LayerNorm(config.nEmbd, { bias: config.bias }));
-    this.attn = this.registerModule('attn', new CausalSelfAttention(config, generator));
-    this.ln2 = this.registerModule('ln_2', new LayerNorm(config.nEmbd, { bias: config.bias }));
+    const { nEmbd: C, nHead, bias } = config;
+    this.ln1 = this.registerModule('ln_1', new LayerNorm(C, { bias }));
+    this.attn = this.registerModule('attn', config.attention === 'linear' ? new LinearAttention(C, nHead, { causal: true, bias }) : new CausalSelfAttention(config, generator));
+    this.ln2 = this.registerModule('ln_2', new LayerNorm(C, { bias }));
     this.mlp = this.registerModule('mlp', new MLP(config, generator));
   }
 
+  createCache(batch: number): LayerCache {
+    return this.attn instanceof LinearAttention ? this.attn.zeroState(batch) : this.attn.createCache(batch);
+  }
+
   forward(x: Tensor, cache: LayerCache | null, past: number, needWeights: boolean): Tensor {
-    x = x.add(this.attn.forward(this.ln1.forward(x), cache, past, needWeights));
+    const h = this.ln1.forward(x);
+    const a = this.attn instanceof LinearAttention
+      ? this.attn.forward(h, cache as LinearAttentionState | null) // the state holds the past positions
+      : this.attn.forward(h, cache as KVBuffers | null, past, needWeights);
+    x = x.add(a);
     return x.add(this.mlp.forward(this.ln2.forward(x)));
   }
 }
@@ -197,6 +234,7 @@ export class GPT extends Module {
       if (!Number.isInteger(c[k]) || c[k] <= 0) throw new RangeError(`GPT: config.${k} must be a positive integer, got ${c[k]}`);
     if (c.nEmbd % c.nHead !== 0) throw new RangeError(`GPT: nEmbd (${c.nEmbd}) must be divisible by nHead (${c.nHead})`);
     if (!(c.dropout >= 0 && c.dropout < 1)) throw new RangeError(`GPT: dropout must be in [0, 1), got ${c.dropout}`);
+    if (c.attention !== 'softmax' && c.attention !== 'linear') throw new RangeError(`GPT: attention must be 'softmax' or 'linear', got ${String(c.attention)}`);
     this.config = c;
     this.transformer = this.registerModule('transformer', new GPTBody(c, generator));
     const headWeight = c.tiedHead ? this.transformer.wte.weight : Parameter(Tensor.empty([c.vocabSize, c.nEmbd]));
@@ -204,11 +242,14 @@ export class GPT extends Module {
     this.resetParameters(generator);
   }
 
-  /** nanoGPT's init: Linear and Embedding weights N(0, 0.02), biases 0, `c_proj` weights N(0, 0.02 / sqrt(2 nLayer)). */
+  /**
+   * nanoGPT's init: Linear and Embedding weights N(0, 0.02), biases 0, the residual projections (`c_proj`,
+   * linear attention's `attn.proj`) N(0, 0.02 / sqrt(2 nLayer)).
+   */
   resetParameters(generator: Generator = defaultGenerator): void {
     const std = 0.02;
     for (const [name, p] of this.namedParameters()) {
-      if (name.endsWith('c_proj.weight')) normal_(p, 0, std / Math.sqrt(2 * this.config.nLayer), generator);
+      if (name.endsWith('c_proj.weight') || name.endsWith('attn.proj.weight')) normal_(p, 0, std / Math.sqrt(2 * this.config.nLayer), generator);
       else if (name.includes('ln_')) continue; // LayerNorms keep ones and zeros
       else if (name.endsWith('.bias')) zeros_(p);
       else normal_(p, 0, std, generator);
@@ -220,15 +261,9 @@ export class GPT extends Module {
     return this.run(ids, null, 0, opts.needWeights ?? false);
   }
 
-  /** An empty key/value cache for `batch` sequences of up to blockSize positions. */
+  /** An empty cache for `batch` sequences of up to blockSize positions. */
   createCache(batch: number): KVCache {
-    const { nLayer, nHead, nEmbd, blockSize } = this.config;
-    const buf = () => {
-      const t = Tensor.empty([batch, nHead, blockSize, nEmbd / nHead]); // (B, nh, blockSize, hs)
-      t.storage.kept = true;
-      return t;
-    };
-    return new KVCache(batch, blockSize, Array.from({ length: nLayer }, () => ({ k: buf(), v: buf() })));
+    return new KVCache(batch, this.config.blockSize, [...this.transformer.h].map((block) => block.createCache(batch)));
   }
 
   /**
@@ -259,14 +294,14 @@ export class GPT extends Module {
     return this.lmHead.forward(tr.lnF.forward(x)); // (B, T, V)
   }
 
-  /** Each block's attention weights (B, nHead, T, T) from the last forward with `needWeights`, else nulls. */
+  /** Each block's attention weights (B, nHead, T, T) from the last forward with `needWeights`, else nulls (always with linear attention). */
   attentionWeights(): (Tensor | null)[] {
-    return [...this.transformer.h].map((b) => b.attn.lastAttentionWeights);
+    return [...this.transformer.h].map((b) => (b.attn instanceof CausalSelfAttention ? b.attn.lastAttentionWeights : null));
   }
 
   /**
    * Appends `maxNewTokens` sampled tokens to each row of `ids` (B, T) int32 and returns (B, T +
-   * maxNewTokens), using the key/value cache. Sampling as `pickToken` (greedy, temperature, topK,
+   * maxNewTokens), using the cache. Sampling as `pickToken` (greedy, temperature, topK,
    * topP). Past blockSize the context slides: the cache is refilled with the last blockSize tokens,
    * as nanoGPT crops its context. Call `eval()` first to turn dropout off.
    */

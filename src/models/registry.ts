@@ -17,7 +17,6 @@ import type { Module } from '../nn/module.js';
 import type { RecurrentState } from '../nn/rnn.js';
 import { CharRNN, charRNNDefaults, type CellType, type CharRNNConfig } from './char-rnn.js';
 import { GPT, type GPTConfig } from './gpt.js';
-import { LinearGPT, linearGPTDefaults, type LinearGPTConfig } from './linear-gpt.js';
 import { MarkovLM, type MarkovConfig } from './markov.js';
 
 /** A recurrent model's state between chunks (a tensor or nested arrays of them); null for the others. */
@@ -145,8 +144,9 @@ function windowLM(net: Module & { forward(ids: Tensor): Tensor }, context: numbe
 
 /**
  * A GPT as a LanguageModel: trained on random windows of at most blockSize characters; its decoder
- * feeds each new character through the key/value cache and, once blockSize characters are cached,
- * refills the cache with the last blockSize characters (the context slides, as nanoGPT crops it).
+ * feeds each new character through the cache (keys and values, or linear attention's running sums)
+ * and, once blockSize characters are cached, refills the cache with the last blockSize characters (the
+ * context slides, as nanoGPT crops it).
  */
 function gptLM(net: GPT): LanguageModel {
   const bs = net.config.blockSize;
@@ -174,8 +174,26 @@ function gptLM(net: GPT): LanguageModel {
   };
 }
 
+/** The config keys of a linear-gpt checkpoint (its other settings are GPT's defaults). */
+type LinearGPTConfig = Pick<GPTConfig, 'vocabSize' | 'blockSize' | 'nLayer' | 'nHead' | 'nEmbd' | 'tiedHead'>;
+
 /** The GPT of the notes: 4 layers, 4 heads, d_model 128, block 128, nanoGPT's initialisation. */
-const gptDefaults: Omit<GPTConfig, 'vocabSize'> = { blockSize: 128, nLayer: 4, nHead: 4, nEmbd: 128, dropout: 0, tiedHead: true, bias: true };
+const gptSizes = { blockSize: 128, nLayer: 4, nHead: 4, nEmbd: 128 };
+
+/** A GPT in the registry; `defaults` lists the config keys its checkpoints hold, `attention` is fixed by the name. */
+function gpt<C extends LinearGPTConfig>(name: string, summary: string, defaults: Omit<C, 'vocabSize'>, attention: GPTConfig['attention']): ModelSpec {
+  return define<C>({
+    name,
+    summary,
+    recurrent: false,
+    defaults,
+    flags: { embed: 'nEmbd', layers: 'nLayer', heads: 'nHead' },
+    seqKey: 'blockSize',
+    // torch.optim.AdamW(model.parameters(), lr=1e-3): weight decay 0.01 on every parameter
+    training: { steps: 600, batch: 16, seq: 128, lr: 1e-3, optimizer: 'adamw', weightDecay: 0.01, clip: 1 },
+    create: (config) => gptLM(new GPT({ ...config, attention })),
+  });
+}
 
 /** logits (1, T, V) -> the last position's row (V). */
 function lastRow(logits: Tensor): Float32Array {
@@ -188,27 +206,8 @@ export const MODELS: readonly ModelSpec[] = [
   charRNN('rnn', 'Elman RNN (tanh) character model, truncated BPTT'),
   charRNN('lstm', 'LSTM character model, truncated BPTT (embedding 64, 2 x 256)'),
   charRNN('gru', 'GRU character model, truncated BPTT'),
-  define<GPTConfig>({
-    name: 'gpt',
-    summary: 'GPT, a decoder-only Transformer (4 layers, 4 heads, d_model 128, block 128), KV-cache sampling',
-    recurrent: false,
-    defaults: gptDefaults,
-    flags: { embed: 'nEmbd', layers: 'nLayer', heads: 'nHead' },
-    seqKey: 'blockSize',
-    // torch.optim.AdamW(model.parameters(), lr=1e-3): weight decay 0.01 on every parameter
-    training: { steps: 600, batch: 16, seq: 128, lr: 1e-3, optimizer: 'adamw', weightDecay: 0.01, clip: 1 },
-    create: (config) => gptLM(new GPT(config)),
-  }),
-  define<LinearGPTConfig>({
-    name: 'linear-gpt',
-    summary: 'GPT with causal linear attention (O(T) per window), same sizes and training as gpt',
-    recurrent: false,
-    defaults: linearGPTDefaults,
-    flags: { embed: 'nEmbd', layers: 'nLayer', heads: 'nHead' },
-    seqKey: 'blockSize',
-    training: { steps: 600, batch: 16, seq: 128, lr: 1e-3, optimizer: 'adamw', weightDecay: 0.01, clip: 1 },
-    create: (config) => windowLM(new LinearGPT(config), config.blockSize),
-  }),
+  gpt<Omit<GPTConfig, 'attention'>>('gpt', 'GPT, a decoder-only Transformer (4 layers, 4 heads, d_model 128, block 128), KV-cache sampling', { ...gptSizes, dropout: 0, tiedHead: true, bias: true }, 'softmax'),
+  gpt<LinearGPTConfig>('linear-gpt', 'GPT with causal linear attention (O(T) per window), same sizes and training as gpt', { ...gptSizes, tiedHead: true }, 'linear'),
   define<MarkovConfig>({
     name: 'markov',
     summary: 'first-order Markov model p(x_t | x_{t-1}): an Embedding into a Linear layer',

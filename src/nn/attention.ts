@@ -4,9 +4,9 @@
  * (L, S) tensor and record its own node. The forward keeps one (N, L, S) block (the probabilities, reused
  * in place from the scores) and, with dropout, its keep-mask; the backward recomputes nothing.
  *
- * The two matrix products go through the backend's `matmul` kernel; the row pass in between (scale,
- * masks, softmax, fully-masked rows) is plain TypeScript over the heap, the specification of a future
- * `maskedSoftmax` backend kernel.
+ * The two matrix products go through the backend's `matmul` kernel and the row pass in between (scale,
+ * causal rule, softmax, fully-masked rows) through its `scaledSoftmax`; explicit masks are applied to the
+ * scores first, in plain TypeScript over the heap.
  *
  * Mask convention, the same everywhere in Loom (`nn.MultiheadAttention`, the Transformer layers, the
  * parity fixtures): a **bool mask is true where attention is NOT allowed** (masked out); a float mask is
@@ -80,52 +80,26 @@ function maskView(m: Tensor, batch: number[], L: number, S: number, what: string
 
 /**
  * In place over N contiguous (L, S) score matrices at `p`: s = s * scale + float masks, -inf where a bool
- * mask or the causal rule masks, then a row softmax. A row whose every score is -inf becomes all zeros
- * (softmax would give 0/0 = NaN).
+ * mask masks. The backend's `scaledSoftmax` (with scale 1) then applies the causal rule and the softmax.
  */
-function maskedSoftmaxRows(p: number, N: number, L: number, S: number, scale: number, masks: MaskView[], causal: boolean, causalOffset: number): void {
+function applyMasks(p: number, N: number, L: number, S: number, scale: number, masks: MaskView[]): void {
   const f = heap.f32;
   const u8 = heap.u8;
   const bases = masks.map((m) => m.mask.base);
   for (let n = 0; n < N; n++) {
     for (let i = 0; i < L; i++) {
       const row = p + (n * L + i) * S;
-      const visible = causal ? Math.min(S, Math.max(0, i + causalOffset + 1)) : S;
-      let max = -Infinity;
-      if (masks.length === 0) {
-        // the common unmasked case, kept free of the mask loop (about 3x faster)
-        for (let j = 0; j < visible; j++) {
-          const s = f[row + j] * scale;
-          f[row + j] = s;
-          if (s > max) max = s;
+      for (let j = 0; j < S; j++) {
+        let s = f[row + j] * scale;
+        for (let k = 0; k < masks.length && s !== -Infinity; k++) {
+          const m = masks[k];
+          const at = bases[k] + m.batchOffsets[n] + i * m.rowStride + j * m.colStride;
+          if (m.bool) {
+            if (u8[at]) s = -Infinity;
+          } else s += f[at];
         }
-      } else {
-        for (let j = 0; j < visible; j++) {
-          let s = f[row + j] * scale;
-          for (let k = 0; k < masks.length && s !== -Infinity; k++) {
-            const m = masks[k];
-            const at = bases[k] + m.batchOffsets[n] + i * m.rowStride + j * m.colStride;
-            if (m.bool) {
-              if (u8[at]) s = -Infinity;
-            } else s += f[at];
-          }
-          f[row + j] = s;
-          if (s > max) max = s;
-        }
+        f[row + j] = s;
       }
-      for (let j = visible; j < S; j++) f[row + j] = 0; // causally hidden: weight 0
-      if (max === -Infinity) {
-        for (let j = 0; j < visible; j++) f[row + j] = 0;
-        continue;
-      }
-      let sum = 0;
-      for (let j = 0; j < visible; j++) {
-        const e = Math.exp(f[row + j] - max);
-        f[row + j] = e;
-        sum += e;
-      }
-      const inv = 1 / sum;
-      for (let j = 0; j < visible; j++) f[row + j] *= inv;
     }
   }
 }
@@ -163,9 +137,8 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
 
   const kT = k.detach().transpose(-1, -2); // (batch..., E, S)
   const p = bmm(q.detach(), kT); // (batch..., L, S) scores, then probabilities in place
-  // without explicit masks the row pass is the backend's fused kernel; with masks, the loop below
-  if (views.length === 0) backend().scaledSoftmax(p.base, N, L, S, sc, isCausal, causalOffset);
-  else maskedSoftmaxRows(p.base, N, L, S, sc, views, isCausal, causalOffset);
+  if (views.length > 0) applyMasks(p.base, N, L, S, sc, views); // scaled and masked: the kernel's scale is then 1
+  backend().scaledSoftmax(p.base, N, L, S, views.length > 0 ? 1 : sc, isCausal, causalOffset);
   let keep: Tensor | null = null; // (batch..., L, S) scaled Bernoulli(1 - p) mask
   let pd = p; // probabilities after dropout
   if (dropoutP > 0) {

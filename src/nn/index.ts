@@ -19,7 +19,7 @@ export {
 } from './transformer-layers.js';
 export { TransformerEncoder, TransformerDecoder, Transformer, generateSquareSubsequentMask, type TransformerOptions } from './transformer.js';
 export { SinusoidalPositionalEncoding } from './positional-encoding.js';
-export { LinearAttention, causalLinearAttention } from './linear-attention.js';
+export { LinearAttention, LinearAttentionState, causalLinearAttention } from './linear-attention.js';
 export { AdditiveAttention } from './additive-attention.js';
 export { RNN, LSTM, GRU, RecurrentBase, detachState, type RecurrentOptions, type RNNOptions, type RecurrentForwardOptions, type LSTMState, type RecurrentState } from './rnn.js';
 export { RNNCell, LSTMCell, GRUCell, type CellOptions, type RNNCellOptions } from './rnn-cells.js';

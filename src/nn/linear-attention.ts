@@ -20,44 +20,86 @@ import { Linear } from './linear.js';
 import { Module } from './module.js';
 
 /**
+ * The running sums of causal linear attention for N sequences, S (N, d, e) and z (N, d), in float64 as
+ * the kernel accumulates them: the state of the RNN view, carried from one call to the next when
+ * decoding step by step (`LinearAttention.zeroState`).
+ */
+export class LinearAttentionState {
+  readonly S: Float64Array;
+  readonly z: Float64Array;
+
+  constructor(readonly sequences: number, readonly d: number, readonly e: number) {
+    this.S = new Float64Array(sequences * d * e);
+    this.z = new Float64Array(sequences * d);
+  }
+
+  /** Back to the empty prefix (all sums 0). */
+  reset(): void {
+    this.S.fill(0);
+    this.z.fill(0);
+  }
+}
+
+/** One position of the running sums: S += k_t v_t^T, z += k_t; returns r_t = 1 / (q_t . z_t + eps). */
+function advance(f: Float32Array, S: Float64Array, z: Float64Array, qt: number, kt: number, vt: number, d: number, e: number, eps: number): number {
+  let den = 0;
+  for (let a = 0; a < d; a++) {
+    const ka = f[kt + a];
+    z[a] += ka;
+    for (let c = 0; c < e; c++) S[a * e + c] += ka * f[vt + c];
+    den += f[qt + a] * z[a];
+  }
+  return 1 / (den + eps);
+}
+
+/** num_t[c] = q_t . S_t[:, c]. */
+function numerator(f: Float32Array, S: Float64Array, qt: number, c: number, d: number, e: number): number {
+  let num = 0;
+  for (let a = 0; a < d; a++) num += f[qt + a] * S[a * e + c];
+  return num;
+}
+
+/**
  * Causal linear attention over N independent sequences: q, k (N, T, d) already feature-mapped
  * (positive), v (N, T, e) -> y (N, T, e), y_t = q_t^T S_t / (q_t . z_t + eps) with
- * S_t = sum_{s <= t} k_s v_s^T, z_t = sum_{s <= t} k_s. Gradients to q, k and v.
+ * S_t = S_0 + sum_{s <= t} k_s v_s^T, z_t = z_0 + sum_{s <= t} k_s. Gradients to q, k and v.
+ *
+ * S_0 and z_0 are 0, or with `state` the sums it holds (a prefix already seen); the state then ends
+ * holding S_T and z_T, so feeding a sequence in pieces gives the outputs of feeding it whole.
  */
-export function causalLinearAttention(q: Tensor, k: Tensor, v: Tensor, eps = 1e-6): Tensor {
+export function causalLinearAttention(q: Tensor, k: Tensor, v: Tensor, eps = 1e-6, state?: LinearAttentionState): Tensor {
   if (q.ndim !== 3 || k.ndim !== 3 || v.ndim !== 3 || q.shape.join() !== k.shape.join() || v.shape[0] !== q.shape[0] || v.shape[1] !== q.shape[1])
     throw new Error(`causalLinearAttention: expected q, k (N, T, d) and v (N, T, e), got ${fmt(q.shape)}, ${fmt(k.shape)}, ${fmt(v.shape)}`);
   const [N, T, d] = q.shape;
   const e = v.shape[2];
+  if (state && (state.sequences !== N || state.d !== d || state.e !== e))
+    throw new Error(`causalLinearAttention: a state for (N, d, e) = (${state.sequences}, ${state.d}, ${state.e}) cannot continue q ${fmt(q.shape)} and v ${fmt(v.shape)}`);
   const qc = q.detach().contiguous();
   const kc = k.detach().contiguous();
   const vc = v.detach().contiguous();
   const y = Tensor.empty([N, T, e]);
   const S = new Float64Array(d * e);
   const z = new Float64Array(d);
+  // the sums before this call, where each sequence's sweep starts (the backward's too)
+  const S0 = state ? state.S.slice() : new Float64Array(N * d * e);
+  const z0 = state ? state.z.slice() : new Float64Array(N * d);
+  const begin = (n: number) => {
+    S.set(S0.subarray(n * d * e, (n + 1) * d * e));
+    z.set(z0.subarray(n * d, (n + 1) * d));
+  };
   const f = heap.f32;
   const [qb, kb, vb, yb] = [qc.base, kc.base, vc.base, y.base];
   for (let n = 0; n < N; n++) {
-    S.fill(0);
-    z.fill(0);
+    begin(n);
     for (let t = 0; t < T; t++) {
-      const kt = kb + (n * T + t) * d;
-      const qt = qb + (n * T + t) * d;
-      const vt = vb + (n * T + t) * e;
-      const yt = yb + (n * T + t) * e;
-      let den = 0;
-      for (let a = 0; a < d; a++) {
-        const ka = f[kt + a];
-        z[a] += ka;
-        for (let c = 0; c < e; c++) S[a * e + c] += ka * f[vt + c];
-        den += f[qt + a] * z[a];
-      }
-      const r = 1 / (den + eps);
-      for (let c = 0; c < e; c++) {
-        let num = 0;
-        for (let a = 0; a < d; a++) num += f[qt + a] * S[a * e + c];
-        f[yt + c] = num * r;
-      }
+      const row = n * T + t;
+      const qt = qb + row * d;
+      const r = advance(f, S, z, qt, kb + row * d, vb + row * e, d, e, eps);
+      for (let c = 0; c < e; c++) f[yb + row * e + c] = numerator(f, S, qt, c, d, e) * r;
+    }
+    if (state) {
+      state.S.set(S, n * d * e);
+      state.z.set(z, n * d);
     }
   }
   return withGrad('causalLinearAttention', y, [q, k, v], (g) => {
@@ -74,27 +116,15 @@ export function causalLinearAttention(q: Tensor, k: Tensor, v: Tensor, eps = 1e-
     for (let n = 0; n < N; n++) {
       // forward sweep: recompute S_t, z_t; dnum_t = g_t r_t, dden_t = -(g_t . num_t) r_t^2,
       // dq_t = S_t dnum_t + z_t dden_t
-      S.fill(0);
-      z.fill(0);
+      begin(n);
       for (let t = 0; t < T; t++) {
         const row = n * T + t;
-        const kt = kb + row * d;
         const qt = qb + row * d;
-        const vt = vb + row * e;
         const gt = gb + row * e;
-        let den = 0;
-        for (let a = 0; a < d; a++) {
-          const ka = f[kt + a];
-          z[a] += ka;
-          for (let c = 0; c < e; c++) S[a * e + c] += ka * f[vt + c];
-          den += f[qt + a] * z[a];
-        }
-        const r = 1 / (den + eps);
+        const r = advance(f, S, z, qt, kb + row * d, vb + row * e, d, e, eps);
         let gNum = 0;
         for (let c = 0; c < e; c++) {
-          let num = 0;
-          for (let a = 0; a < d; a++) num += f[qt + a] * S[a * e + c];
-          gNum += f[gt + c] * num;
+          gNum += f[gt + c] * numerator(f, S, qt, c, d, e);
           dnum[t * e + c] = f[gt + c] * r;
         }
         dden[t] = -gNum * r * r;
@@ -139,10 +169,16 @@ export function causalLinearAttention(q: Tensor, k: Tensor, v: Tensor, eps = 1e-
  *
  * Shapes: input (B, T, dModel) -> (B, T, dModel). Keys: `qkv.weight` (3 dModel, dModel), `qkv.bias`,
  * `proj.weight` (dModel, dModel), `proj.bias` (initialised as nn.Linear). Options: causal (default
- * false: every position sees the whole sequence), eps (default 1e-6) added to the normaliser.
+ * false: every position sees the whole sequence), eps (default 1e-6) added to the normaliser, bias
+ * (default true) in both projections.
+ *
+ * Causal, it is an RNN: `forward(x, state)` continues from the running sums of `zeroState(B)` and
+ * leaves them updated, so decoding one position at a time costs O(1) per step, not O(t).
  *
  *   const la = new LinearAttention(64, 4, { causal: true });
  *   const y = la.forward(x); // (B, T, 64) -> (B, T, 64), time and memory linear in T
+ *   const state = la.zeroState(B);
+ *   const y0 = la.forward(x.narrow(1, 0, 1), state); // (B, 1, 64), then the next position from state
  */
 export class LinearAttention extends Module {
   readonly qkv: Linear;
@@ -150,19 +186,32 @@ export class LinearAttention extends Module {
   readonly causal: boolean;
   readonly eps: number;
 
-  constructor(readonly dModel: number, readonly nHeads: number, { causal = false, eps = 1e-6, generator }: { causal?: boolean; eps?: number; generator?: Generator } = {}) {
+  constructor(
+    readonly dModel: number,
+    readonly nHeads: number,
+    { causal = false, eps = 1e-6, bias = true, generator }: { causal?: boolean; eps?: number; bias?: boolean; generator?: Generator } = {},
+  ) {
     super();
     if (!Number.isInteger(nHeads) || nHeads <= 0 || dModel % nHeads !== 0)
       throw new RangeError(`LinearAttention: dModel (${dModel}) must be divisible by nHeads (${nHeads})`);
     this.causal = causal;
     this.eps = eps;
-    this.qkv = this.registerModule('qkv', new Linear(dModel, 3 * dModel, { generator }));
-    this.proj = this.registerModule('proj', new Linear(dModel, dModel, { generator }));
+    this.qkv = this.registerModule('qkv', new Linear(dModel, 3 * dModel, { bias, generator }));
+    this.proj = this.registerModule('proj', new Linear(dModel, dModel, { bias, generator }));
   }
 
-  forward(x: Tensor): Tensor {
+  /** The empty prefix of `batch` sequences for `forward(x, state)` (causal only). */
+  zeroState(batch: number): LinearAttentionState {
+    if (!this.causal) throw new Error('LinearAttention: only the causal form carries a state; this one is causal=false');
+    const hd = this.dModel / this.nHeads;
+    return new LinearAttentionState(batch * this.nHeads, hd, hd);
+  }
+
+  /** x (B, T, dModel) -> (B, T, dModel); with `state` (causal), after the prefix it holds, which it then extends by x. */
+  forward(x: Tensor, state: LinearAttentionState | null = null): Tensor {
     if (x.ndim !== 3 || x.shape[2] !== this.dModel)
       throw new Error(`LinearAttention(d_model=${this.dModel}): expected input (B, T, ${this.dModel}), got ${fmt(x.shape)}`);
+    if (state && !this.causal) throw new Error('LinearAttention: only the causal form carries a state; this one is causal=false');
     const [B, T, D] = x.shape;
     const h = this.nHeads;
     const hd = D / h;
@@ -173,7 +222,7 @@ export class LinearAttention extends Module {
     let out: Tensor;
     if (this.causal) {
       // (B*h, T, hd) sequences through the running-sum op
-      out = causalLinearAttention(q.reshape(B * h, T, hd), k.reshape(B * h, T, hd), v.reshape(B * h, T, hd), this.eps).reshape(B, h, T, hd);
+      out = causalLinearAttention(q.reshape(B * h, T, hd), k.reshape(B * h, T, hd), v.reshape(B * h, T, hd), this.eps, state ?? undefined).reshape(B, h, T, hd);
     } else {
       const kv = k.transpose(-2, -1).matmul(v); // (B, h, hd, T) @ (B, h, T, hd) -> (B, h, hd, hd)
       const num = q.matmul(kv); // (B, h, T, hd)
