@@ -1,22 +1,51 @@
-/** Every PyTorch parity case committed in test/parity passes through the runner; the runner's contract holds. */
+/**
+ * Every PyTorch parity case committed in test/parity passes through the runner, on every backend: the
+ * reference kernels, and the WebAssembly kernels with one thread and with every core (at least two, so
+ * that the split paths run). The runner's contract holds.
+ */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { backend, setBackend, type Backend } from '../src/backends/backend.js';
+import { referenceBackend } from '../src/backends/reference.js';
+import { createWasmBackend, type WasmBackend } from '../src/backends/wasm/backend.js';
 import { serializeSafetensors } from '../src/io/safetensors.js';
 import { caseFiles, runCase, runDirectory } from '../src/parity/runner.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const dir = join(root, 'test/parity');
 
-for (const file of caseFiles(dir)) {
-  const name = file.slice(dir.length + 1).replace('.safetensors', '');
-  test(`parity ${name}`, () => {
-    const r = runCase(file);
-    assert.ok(r.ok, r.message);
+const backends: [string, () => Promise<Backend>][] = [
+  ['reference kernels', async () => referenceBackend],
+  ['wasm, 1 thread', () => createWasmBackend({ threads: 1 })],
+  [`wasm, ${Math.max(2, availableParallelism())} threads`, () => createWasmBackend({ threads: Math.max(2, availableParallelism()) })],
+];
+
+for (const [label, make] of backends) {
+  describe(`parity cases on ${label}`, () => {
+    let b: Backend;
+    let previous: Backend;
+    before(async () => {
+      previous = backend();
+      b = await make();
+      setBackend(b);
+    });
+    after(async () => {
+      setBackend(previous);
+      if (b !== referenceBackend) await (b as WasmBackend).close();
+    });
+    for (const file of caseFiles(dir)) {
+      const name = file.slice(dir.length + 1).replace('.safetensors', '');
+      test(`parity ${name}`, () => {
+        assert.equal(backend(), b);
+        const r = runCase(file);
+        assert.ok(r.ok, r.message);
+      });
+    }
   });
 }
 

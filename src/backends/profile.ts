@@ -44,7 +44,7 @@ export function profiled(inner: Backend): Profiled {
       } finally {
         let name = key;
         if (BY_OP.has(key)) name += `:${String(args[0])}`;
-        else if (key === 'matmul') name += (args[0] as number) > 1 ? ':batched' : (args[1] as number) <= 3 ? ':rows<=3' : '';
+        else if (key === 'matmul') name += (args[0] as number) > 1 ? ':batched' : (args[1] as number) < 64 ? ':rows<64' : '';
         else if (key === 'softmax' || key === 'softmaxBackward') name += args[args.length - 1] ? ':log' : '';
         add(name, performance.now() - t0);
       }

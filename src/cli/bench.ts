@@ -55,6 +55,7 @@ function median(xs: number[]): number {
 
 /** Median seconds of `fn` over `timed` calls after `warm` calls. */
 function time(fn: () => void, { warm, timed }: Reps): number {
+  heap.collect(); // each workload starts without the previous one's garbage
   for (let i = 0; i < warm; i++) fn();
   const secs: number[] = [];
   for (let i = 0; i < timed; i++) {

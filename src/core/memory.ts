@@ -14,8 +14,13 @@
  *
  * V8 clears finalization cells only in full (mark-compact) collections, which a loop of small JS objects
  * rarely triggers on its own; so unreachable storage accumulates until a forced collection. Two triggers
- * bound it: every `collectEvery` bytes allocated, and before the memory would grow (it can never shrink),
- * so garbage is collected instead of reserved. A full collection costs a few milliseconds.
+ * bound it: every `budget` bytes allocated, and before the memory would grow (it can never shrink), so
+ * garbage is collected instead of reserved. A full collection costs a few milliseconds, so the budget
+ * scales with the heap: `collectEvery` bytes, or twice what was live after the last collection if that
+ * is more. A training step that holds 100 MB of activations then collects every 200 MB allocated, not
+ * every 16 MB (a GPT step allocates some 300 MB): the share of time spent collecting stays small (a few
+ * percent) whatever the model's size, and garbage stays below twice the live set. Memory an op knows
+ * to be dead is released at once (`release(ptr, true)`) and does not count towards the budget.
  */
 
 const PAGE = 65536;
@@ -57,8 +62,10 @@ export class Heap {
   liveBytes = 0;
   /** Bytes allocated since the last forced collection. */
   private sinceCollect = 0;
-  /** Allocation volume after which a synchronous collection is forced (bytes): the bound on garbage. */
+  /** Allocation volume after which a synchronous collection is forced (bytes), while less than that is live. */
   collectEvery = 16 << 20;
+  /** liveBytes right after the last forced collection. */
+  private liveAfterCollect = 0;
   private readonly registry: FinalizationRegistry<number> & { cleanupSome?: () => void };
 
   constructor(initialPages = 256) {
@@ -86,11 +93,12 @@ export class Heap {
     const c = Heap.classOf(Math.max(bytes, 1));
     const size = 2 ** c;
     this.sinceCollect += size;
-    if (this.sinceCollect > this.collectEvery) this.collect();
+    const budget = this.budget;
+    if (this.sinceCollect > budget) this.collect();
     else this.registry.cleanupSome?.();
     let ptr = this.free[c]?.pop();
     // collect rather than grow; not again before a quarter budget, or a full heap would collect per block
-    if (ptr === undefined && this.top + size > this.reservedBytes && this.sinceCollect > this.collectEvery / 4) {
+    if (ptr === undefined && this.top + size > this.reservedBytes && this.sinceCollect > budget / 4) {
       this.collect();
       ptr = this.free[c]?.pop();
     }
@@ -106,12 +114,16 @@ export class Heap {
 
   private readonly classAt = new Map<number, number>();
 
-  /** Returns a block to its free list. */
-  release(ptr: number): void {
+  /**
+   * Returns a block to its free list. `explicit`: released by its owner (dispose, scope, an op's own
+   * buffers), not found as garbage; it does not count towards the next forced collection.
+   */
+  release(ptr: number, explicit = false): void {
     const c = this.classAt.get(ptr);
     if (c === undefined) throw new Error(`Heap.release: ${ptr} is not a block of this heap`);
     (this.free[c] ??= []).push(ptr);
     this.liveBytes -= 2 ** c;
+    if (explicit) this.sinceCollect = Math.max(0, this.sinceCollect - 2 ** c);
   }
 
   /** Ties a block's life to an owner object: the block is released when the owner is collected. */
@@ -124,11 +136,17 @@ export class Heap {
     this.registry.unregister(token);
   }
 
+  /** Bytes of allocation between forced collections: collectEvery, or twice the live set after the last one if larger. */
+  get budget(): number {
+    return Math.max(this.collectEvery, 2 * this.liveAfterCollect);
+  }
+
   /** Collects garbage now and runs pending finalizers, where the platform allows it synchronously. */
   collect(): void {
     this.sinceCollect = 0;
     collector.gc?.();
     this.registry.cleanupSome?.();
+    this.liveAfterCollect = this.liveBytes;
   }
 
   /** True when unreachable tensors are reclaimed even inside a synchronous loop. */

@@ -41,7 +41,7 @@ export class Storage {
   release(): void {
     if (this.ptr === 0) return;
     heap.untrack(this);
-    heap.release(this.ptr);
+    heap.release(this.ptr, true);
     this.ptr = 0;
   }
 }

@@ -1,4 +1,5 @@
 /** Linear (fully connected) layer: y = x W^T + b. */
+import { addmm } from '../core/ops/matmul.js';
 import type { Generator } from '../core/random.js';
 import { fmt } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
@@ -19,8 +20,8 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== out))
     throw new Error(`linear: bias of shape ${fmt(bias.shape)} does not match weight ${fmt(weight.shape)} (expected [${out}])`);
   const lead = x.shape.slice(0, -1);
-  let y = x.reshape([-1, inF]).matmul(weight.T); // (N, in) @ (in, out) -> (N, out), N = prod(lead)
-  if (bias) y = y.add(bias);
+  const x2 = x.reshape([-1, inF]); // (N, in), N = prod(lead)
+  const y = bias ? addmm(bias, x2, weight.T) : x2.matmul(weight.T); // (N, in) @ (in, out) (+ bias) -> (N, out)
   return y.reshape([...lead, out]); // (*, out)
 }
 

@@ -83,50 +83,63 @@ export function recurrentLayer(
   const y = Tensor.empty([T, B, DH]);
   const hN = Tensor.empty([D, B, H]);
   const cN = lstm ? Tensor.empty([D, B, H]) : null;
-  const gh = Tensor.empty([B, GH]);
-  // per direction, in processing order s (s = t forward, T-1-t reverse): the states before and after
-  // each step (hs[0] = h0) and the saved activations; gx is in time order
-  const saved = ws.map(() => ({
-    gx: Tensor.empty([T, B, GH]),
-    act: Tensor.empty([T, B, AH]),
-    hs: Tensor.empty([T + 1, B, H]),
-    cs: lstm ? Tensor.empty([T + 1, B, H]) : null,
-  }));
+  const BH = B * H;
+  // The op's own buffers, in one block (one allocation, given back as soon as they are dead, see
+  // below): gh (B, G*H), then per direction, in processing order s (s = t forward, T-1-t reverse),
+  // the states before and after each step hs (T+1, B, H) (hs[0] = h0), cs likewise (LSTM), the saved
+  // activations act (T, B, A*H), and gx (T, B, G*H) in time order. Offsets are relative to the block.
+  const perDirection = (T + 1) * BH * (lstm ? 2 : 1) + T * B * AH + T * B * GH;
+  const own = Tensor.empty([B * GH + D * perDirection]);
+  const saved = ws.map((_, d) => {
+    const hs = B * GH + d * perDirection;
+    const cs = lstm ? hs + (T + 1) * BH : -1;
+    const act = hs + (T + 1) * BH * (lstm ? 2 : 1);
+    return { hs, cs, act, gx: act + T * B * AH };
+  });
   // every buffer is allocated and held: offsets stay valid from here on
   const k = backend();
-  const BH = B * H;
+  const o = own.base;
+  const gh = o; // (B, G*H), one step's h W_hh^T
   ws.forEach((w, d) => {
-    const { gx, act, hs, cs } = saved[d];
-    k.matmul(1, T * B, GH, I, mat(xc.base, I), mat(w.wih.base, I, true), mat(gx.base, GH), false); // (T*B, I) @ (I, G*H)
-    copyBlock(h0c.base + d * BH, hs.base, BH);
-    if (cs) copyBlock(c0c!.base + d * BH, cs.base, BH);
+    const gx = o + saved[d].gx;
+    const act = o + saved[d].act;
+    const hs = o + saved[d].hs;
+    const cs = lstm ? o + saved[d].cs : -1;
+    k.matmul(1, T * B, GH, I, mat(xc.base, I), mat(w.wih.base, I, true), mat(gx, GH), false); // (T*B, I) @ (I, G*H)
+    copyBlock(h0c.base + d * BH, hs, BH);
+    if (lstm) copyBlock(c0c!.base + d * BH, cs, BH);
     for (let s = 0; s < T; s++) {
       const t = d === 0 ? s : T - 1 - s;
-      const h = hs.base + s * BH;
-      k.matmul(1, B, GH, H, mat(h, H), mat(w.whh.base, H, true), mat(gh.base, GH), false); // (B, H) @ (H, G*H)
+      const h = hs + s * BH;
+      k.matmul(1, B, GH, H, mat(h, H), mat(w.whh.base, H, true), mat(gh, GH), false); // (B, H) @ (H, G*H)
       k.recurrentStep({
         cell, B, H,
-        gx: gx.base + t * B * GH,
-        gh: gh.base,
+        gx: gx + t * B * GH,
+        gh,
         bih: w.bih?.base ?? -1,
         bhh: w.bhh?.base ?? -1,
         h,
-        c: cs ? cs.base + s * BH : -1,
-        act: act.base + s * B * AH,
+        c: lstm ? cs + s * BH : -1,
+        act: act + s * B * AH,
         hOut: h + BH,
-        cOut: cs ? cs.base + (s + 1) * BH : -1,
+        cOut: lstm ? cs + (s + 1) * BH : -1,
         y: y.base + t * B * DH + d * H,
         yStride: DH,
         mask: mc ? mc.base + t * B : -1,
       });
     }
-    copyBlock(hs.base + T * BH, hN.base + d * BH, BH);
-    if (cs) copyBlock(cs.base + T * BH, cN!.base + d * BH, BH);
+    copyBlock(hs + T * BH, hN.base + d * BH, BH);
+    if (lstm) copyBlock(cs + T * BH, cN!.base + d * BH, BH);
   });
 
   const inputs: Tensor[] = [x, h0, ...(c0 ? [c0] : [])];
   for (const w of weights) inputs.push(w.wih, w.whh, ...(w.bih ? [w.bih] : []), ...(w.bhh ? [w.bhh] : []));
-  if (!needsGrad(...inputs)) return { y, hN, cN };
+  // The op's own block never leaves it: it goes back to the heap as soon as it is dead (now, or after
+  // the backward), rather than as garbage for the next collection (generation makes one per token).
+  if (!needsGrad(...inputs)) {
+    own.dispose();
+    return { y, hN, cN };
+  }
 
   record(`${cell.toUpperCase()}Layer`, inputs, lstm ? [y, hN, cN!] : [y, hN], ([gy, ghN, gcN]) => {
     const gyc = gy?.contiguous() ?? null;
@@ -135,18 +148,26 @@ export function recurrentLayer(
     const dx = x.requiresGrad ? Tensor.empty([T, B, I]) : null;
     const dh0 = Tensor.empty([D, B, H]);
     const dc0 = lstm ? Tensor.empty([D, B, H]) : null;
-    const grads = ws.map((w) => ({
-      dgx: Tensor.empty([T, B, GH]), // time order
-      dgh: Tensor.empty([T, B, GH]), // processing order, paired with hs[0..T)
+    // dgx (time order) and dgh (processing order, paired with hs[0..T)), (T, B, G*H) each per direction
+    const gates = Tensor.empty([D * 2 * T * B * GH]);
+    const grads = ws.map((w, d) => ({
+      dgx: 2 * d * T * B * GH,
+      dgh: (2 * d + 1) * T * B * GH,
       dwih: Tensor.empty(w.wih.shape),
       dwhh: Tensor.empty(w.whh.shape),
       dbih: w.bih ? Tensor.empty([GH]) : null,
       dbhh: w.bhh ? Tensor.empty([GH]) : null,
     }));
     const kb = backend();
+    const o = own.base;
+    const go = gates.base;
     ws.forEach((w, d) => {
-      const { act, hs, cs } = saved[d];
+      const act = o + saved[d].act;
+      const hs = o + saved[d].hs;
+      const cs = lstm ? o + saved[d].cs : -1;
       const g = grads[d];
+      const dgxAll = go + g.dgx;
+      const dghAll = go + g.dgh;
       const dh = dh0.base + d * BH; // the carried dL/dh, ends as dL/dh0
       const dc = dc0 ? dc0.base + d * BH : -1;
       if (ghc) copyBlock(ghc.base + d * BH, dh, BH);
@@ -157,30 +178,33 @@ export function recurrentLayer(
       }
       for (let s = T - 1; s >= 0; s--) {
         const t = d === 0 ? s : T - 1 - s;
-        const dgh = g.dgh.base + s * B * GH;
+        const dgh = dghAll + s * B * GH;
         kb.recurrentStepBackward({
           cell, B, H,
-          h: hs.base + s * BH,
-          c: cs ? cs.base + s * BH : -1,
-          act: act.base + s * B * AH,
-          cOut: cs ? cs.base + (s + 1) * BH : -1,
+          h: hs + s * BH,
+          c: lstm ? cs + s * BH : -1,
+          act: act + s * B * AH,
+          cOut: lstm ? cs + (s + 1) * BH : -1,
           dy: gyc ? gyc.base + t * B * DH + d * H : -1,
           yStride: DH,
           mask: mc ? mc.base + t * B : -1,
           dh,
           dc,
-          dgx: g.dgx.base + t * B * GH,
+          dgx: dgxAll + t * B * GH,
           dgh,
         });
         kb.matmul(1, B, H, GH, mat(dgh, GH), mat(w.whh.base, H), mat(dh, H), true); // dh += (B, G*H) @ (G*H, H)
       }
       const TB = T * B;
-      kb.matmul(1, GH, I, TB, mat(g.dgx.base, GH, true), mat(xc.base, I), mat(g.dwih.base, I), false); // (G*H, T*B) @ (T*B, I)
-      kb.matmul(1, GH, H, TB, mat(g.dgh.base, GH, true), mat(hs.base, H), mat(g.dwhh.base, H), false); // (G*H, T*B) @ (T*B, H)
-      if (g.dbih) kb.reduce('sum', { kind: 'f32', off: g.dgx.base, strides: [] }, { kind: 'f32', off: g.dbih.base, strides: [] }, 1, TB, GH);
-      if (g.dbhh) kb.reduce('sum', { kind: 'f32', off: g.dgh.base, strides: [] }, { kind: 'f32', off: g.dbhh.base, strides: [] }, 1, TB, GH);
-      if (dx) kb.matmul(1, TB, I, GH, mat(g.dgx.base, GH), mat(w.wih.base, I), mat(dx.base, I), d > 0); // dx (+)= (T*B, G*H) @ (G*H, I)
+      kb.matmul(1, GH, I, TB, mat(dgxAll, GH, true), mat(xc.base, I), mat(g.dwih.base, I), false); // (G*H, T*B) @ (T*B, I)
+      kb.matmul(1, GH, H, TB, mat(dghAll, GH, true), mat(hs, H), mat(g.dwhh.base, H), false); // (G*H, T*B) @ (T*B, H)
+      if (g.dbih) kb.reduce('sum', { kind: 'f32', off: dgxAll, strides: [] }, { kind: 'f32', off: g.dbih.base, strides: [] }, 1, TB, GH);
+      if (g.dbhh) kb.reduce('sum', { kind: 'f32', off: dghAll, strides: [] }, { kind: 'f32', off: g.dbhh.base, strides: [] }, 1, TB, GH);
+      if (dx) kb.matmul(1, TB, I, GH, mat(dgxAll, GH), mat(w.wih.base, I), mat(dx.base, I), d > 0); // dx (+)= (T*B, G*H) @ (G*H, I)
     });
+    // the graph runs backward once: the saved activations and the gate gradients are dead now
+    own.dispose();
+    gates.dispose();
     const out: (Tensor | null)[] = [dx, h0.requiresGrad ? dh0 : null];
     if (c0) out.push(c0.requiresGrad ? dc0 : null);
     weights.forEach((w, d) => {

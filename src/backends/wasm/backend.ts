@@ -43,6 +43,8 @@ const LAYER_NORM_BACKWARD = kernelIndex('layerNormBackward');
 const LAYER_NORM_PARAM_GRAD = kernelIndex('layerNormParamGrad');
 const ADAM = kernelIndex('adam');
 const SGD = kernelIndex('sgd');
+const RECURRENT_STEP = kernelIndex('recurrentStep');
+const RECURRENT_STEP_BACKWARD = kernelIndex('recurrentStepBackward');
 
 /** Elements (about) a thread must get before another is woken. */
 const GRAIN = 16384;
@@ -143,11 +145,13 @@ export async function createWasmBackend(o: WasmBackendOptions = {}): Promise<Was
     },
 
     recurrentStep(s) {
-      k.recurrentStep(CELL[s.cell], s.B, s.H, s.gx * 4, s.gh * 4, at(s.bih), at(s.bhh), s.h * 4, at(s.c), s.act * 4, s.hOut * 4, at(s.cOut), at(s.y), s.yStride, s.mask < 0 ? 0 : s.mask);
+      const args = [CELL[s.cell], s.H, s.gx * 4, s.gh * 4, at(s.bih), at(s.bhh), s.h * 4, at(s.c), s.act * 4, s.hOut * 4, at(s.cOut), at(s.y), s.yStride, s.mask < 0 ? 0 : s.mask];
+      pool.parallelFor(RECURRENT_STEP, s.B, args, { grain: rowGrain(4 * s.H) });
     },
 
     recurrentStepBackward(s) {
-      k.recurrentStepBackward(CELL[s.cell], s.B, s.H, s.h * 4, at(s.c), s.act * 4, at(s.cOut), at(s.dy), s.yStride, s.mask < 0 ? 0 : s.mask, s.dh * 4, at(s.dc), s.dgx * 4, s.dgh * 4);
+      const args = [CELL[s.cell], s.H, s.h * 4, at(s.c), s.act * 4, at(s.cOut), at(s.dy), s.yStride, s.mask < 0 ? 0 : s.mask, s.dh * 4, at(s.dc), s.dgx * 4, s.dgh * 4];
+      pool.parallelFor(RECURRENT_STEP_BACKWARD, s.B, args, { grain: rowGrain(4 * s.H) });
     },
   };
 }

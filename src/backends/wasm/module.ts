@@ -53,6 +53,8 @@ export interface WasmExports {
   // Range kernels (see the kernel files in src/backends/wasm/kernels/ for their arguments).
   /** sgemm on rows [start, end) with thread `part`'s scratch: (a, b, c, M, N, K, lda, ldb, ldc, transA, transB, alpha, beta, scratch). */
   sgemmRows: RangeKernel;
+  /** Columns [start, end) of a product of at most 3 rows: sgemmRows' arguments. */
+  sgemmCols: RangeKernel;
   /** Whole products p in [start, end): sgemmRows' arguments, then strideA, strideB, strideC (bytes). */
   sgemmBatch: RangeKernel;
   unary: RangeKernel;
@@ -70,28 +72,23 @@ export interface WasmExports {
   layerNormParamGrad: RangeKernel;
   adam: RangeKernel;
   sgd: RangeKernel;
-  scale: RangeKernel;
 
   // Single-threaded kernels.
   sumSquares(x: number, n: number): number;
   /** Returns -1, or the position of the first index out of [0, rows). */
   indexSelect(table: number, rows: number, cols: number, idx: number, n: number, out: number): number;
   indexAdd(dtable: number, cols: number, idx: number, n: number, dout: number, skip: number): void;
-  recurrentStep(
-    cell: number, B: number, H: number, gx: number, gh: number, bih: number, bhh: number, h: number, c: number,
-    act: number, hOut: number, cOut: number, y: number, yStride: number, mask: number,
-  ): void;
-  recurrentStepBackward(
-    cell: number, B: number, H: number, h: number, c: number, act: number, cOut: number, dy: number, yStride: number,
-    mask: number, dh: number, dc: number, dgx: number, dgh: number,
-  ): void;
+  /** One recurrent step for rows [start, end): (cell, H, gx, gh, bih, bhh, h, c, act, hOut, cOut, y, yStride, mask). */
+  recurrentStep: RangeKernel;
+  /** Its backward for rows [start, end): (cell, H, h, c, act, cOut, dy, yStride, mask, dh, dc, dgx, dgh). */
+  recurrentStepBackward: RangeKernel;
 }
 
 /** The range kernels, by index: how a thread pool names a kernel to its workers. */
 export const RANGE_KERNELS = [
-  'sgemmRows', 'sgemmBatch', 'unary', 'unaryBackward', 'binary1', 'binary4', 'copy1', 'copy4', 'reduceSum',
+  'sgemmRows', 'sgemmCols', 'sgemmBatch', 'unary', 'unaryBackward', 'binary1', 'binary4', 'copy1', 'copy4', 'reduceSum',
   'softmax', 'softmaxBackward', 'scaledSoftmax', 'layerNorm', 'layerNormBackward', 'layerNormParamGrad',
-  'adam', 'sgd', 'scale',
+  'adam', 'sgd', 'recurrentStep', 'recurrentStepBackward',
 ] as const satisfies readonly (keyof WasmExports)[];
 
 export type RangeKernelName = (typeof RANGE_KERNELS)[number];

@@ -3,14 +3,19 @@
  * (matmul rows, elementwise ranges, softmax or LayerNorm rows, optimizer ranges, ...) over all cores.
  *
  * Every worker instantiates the same compiled module against the same shared memory, so the tensors are
- * never copied: a call writes the kernel's index, its arguments and each thread's range to a small
+ * never copied: a call writes the kernel's index, its arguments and each part's range to a small
  * control block (a SharedArrayBuffer), bumps a generation counter and wakes the workers with
- * Atomics.notify; the calling thread computes its own share and then waits until every worker has
- * counted itself done. A call is synchronous, like the single-threaded kernel, and gives the same
- * result for any thread count (each element is computed by one thread, in the same order).
+ * Atomics.notify. The range is cut into SPLIT parts per thread; thread t owns parts t, t + threads, ...
+ * Each thread claims (a compare-and-swap) and runs its own parts, then any part still unclaimed: a
+ * worker the OS has not scheduled, or one still waking up, costs nothing, and a slower thread is
+ * caught up by the others part by part. The calling thread waits for the parts in progress. A call is
+ * synchronous, like the single-threaded kernel, and gives the same result for any thread count and
+ * whoever runs a part (the parts' bounds are fixed, each element always gets the same arithmetic).
  *
  * `threads` counts the calling thread: threads = 2 is the caller plus one worker. Small calls run on the
  * caller alone: each kernel says how much work (`grain`) one thread must get before waking another pays.
+ * Workers poll for SPIN_MS after a call before sleeping. On a machine with other busy processes a
+ * polling worker is often descheduled: then the caller does most parts itself, correct but no faster.
  *
  * Example:
  *   const kernels = await loadKernels(heap.memory);
@@ -32,14 +37,28 @@ const DONE = 1; // workers that finished the current call
 const STOP = 2; // 1: workers exit
 const FAILED = 3; // workers whose kernel threw during the current call
 const KERNEL = 4; // index into RANGE_KERNELS
+const PARTS = 5; // parts of the current call
+const OWNERS = 6; // threads the parts are dealt to
 const INT_SLOTS = 8;
+const MAX_THREADS = 64;
+/** Parts per thread: a thread that falls behind is caught up by the others one part at a time. */
+const SPLIT = 2;
+const MAX_PARTS = MAX_THREADS * SPLIT;
+/** After the int slots: one claim flag per part (0 free, 1 taken). */
+const CLAIMS = INT_SLOTS;
 /** The most arguments a range kernel takes after (start, end, part). */
 export const MAX_ARGS = 20;
-const MAX_THREADS = 64;
-const CONTROL_BYTES = INT_SLOTS * 4 + (MAX_ARGS + MAX_THREADS + 1) * 8;
+const ARGS_BYTE = (INT_SLOTS + MAX_PARTS) * 4;
+const CONTROL_BYTES = ARGS_BYTE + (MAX_ARGS + MAX_PARTS + 1) * 8;
 
-/** Polls of a counter before sleeping on it: a wake-up through the OS costs tens of microseconds. */
-const SPINS = 4000;
+/**
+ * How long a thread polls a counter before sleeping on it (ms). A wake-up through the OS costs tens of
+ * microseconds, more than many kernels take; a worker that polls through the JavaScript between two
+ * kernels of a step (or two tokens of generation) is ready in a microsecond.
+ */
+const SPIN_MS = 0.5;
+/** Polls between two looks at the clock. */
+const SPIN_CHECK = 256;
 
 /** The index of a range kernel, for `parallelFor`. */
 export function kernelIndex(name: RangeKernelName): number {
@@ -47,10 +66,21 @@ export function kernelIndex(name: RangeKernelName): number {
 }
 
 const SGEMM_ROWS = kernelIndex('sgemmRows');
+const SGEMM_COLS = kernelIndex('sgemmCols');
 /** Rows of the sgemm register tile: parts start on multiples of it so no tile is split. */
 const ROW_ALIGN = 5;
 /** Products below this many multiply-adds run on the calling thread alone. */
 const MIN_PARALLEL_MACS = 1 << 18;
+/**
+ * Products of fewer rows than this split by columns: a row split would pack all of B in every thread
+ * and leave a thread with more register tiles than another (32 rows: 4 tiles and 3); a column split
+ * packs each part of B once. Below 4 rows (a batch of one) B is not packed at all (matmul.ts) and the
+ * product is bound by reading B (a GRU layer's 768 x 256 weights come from L3): two cores reading half
+ * each take about half the time.
+ */
+const COLUMN_SPLIT_ROWS = 64;
+/** Column-split products are worth a second thread from this many multiply-adds. */
+const MIN_PARALLEL_MACS_COLUMNS = 1 << 15;
 
 interface WorkerInit {
   kind: 'loom-kernel-worker';
@@ -86,8 +116,8 @@ export class KernelPool {
     private readonly workers: Worker[],
     control: SharedArrayBuffer,
   ) {
-    this.ctl = new Int32Array(control, 0, INT_SLOTS);
-    this.args = new Float64Array(control, INT_SLOTS * 4);
+    this.ctl = new Int32Array(control, 0, INT_SLOTS + MAX_PARTS);
+    this.args = new Float64Array(control, ARGS_BYTE);
     this.scratchBytes = threads * kernels.sgemmScratchBytes();
     this.fns = RANGE_KERNELS.map((k) => kernels[k]);
   }
@@ -140,39 +170,61 @@ export class KernelPool {
    * Runs range kernel `kernel` (an index into RANGE_KERNELS) over [0, n) with `args`, split into
    * near-equal parts over the threads that the work is worth (see ParallelOptions).
    */
-  parallelFor(kernel: number, n: number, args: ArrayLike<number>, o: ParallelOptions = {}): void {
+  parallelFor(kernel: number, n: number, args: readonly number[], o: ParallelOptions = {}): void {
     if (this.closed) throw new Error('KernelPool: called after close()');
     const parts = this.partsFor(n, o.grain ?? 1);
     if (parts <= 1) {
-      call(this.fns[kernel], 0, n, 0, args);
+      // exactly the kernel's arguments: a call of the right arity takes V8's fast path into WebAssembly
+      this.fns[kernel](0, n, 0, ...(args as number[]));
       return;
     }
     const align = o.align ?? 1;
+    const grain = o.grain ?? 1;
     const a = this.args;
     const ctl = this.ctl;
     for (let i = 0; i < args.length; i++) a[i] = args[i];
-    // Part p gets [bounds[p], bounds[p+1]); parts past `parts` are empty.
-    const perPart = Math.ceil(n / parts / align) * align;
-    for (let p = 0; p <= this.threads; p++) a[MAX_ARGS + p] = Math.min(n, p * perPart);
+    // `parts` threads share the work; SPLIT parts each when the work allows it. Part q gets
+    // [bounds[q], bounds[q+1]) and belongs to thread q % owners.
+    const owners = parts;
+    const nParts = n >= owners * SPLIT * grain ? owners * SPLIT : owners;
+    const perPart = Math.ceil(n / nParts / align) * align;
+    for (let q = 0; q <= nParts; q++) a[MAX_ARGS + q] = Math.min(n, q * perPart);
     ctl[KERNEL] = kernel;
+    ctl[PARTS] = nParts;
+    ctl[OWNERS] = owners;
+    // Order matters to a worker still busy with an earlier call: it can only claim a part after the
+    // claims are reset, and by then the arguments and DONE are already those of this call.
     Atomics.store(ctl, DONE, 0);
     Atomics.store(ctl, FAILED, 0);
-    Atomics.add(ctl, GEN, 1); // publishes the arguments above
+    for (let q = 0; q < nParts; q++) Atomics.store(ctl, CLAIMS + q, 0);
+    Atomics.add(ctl, GEN, 1);
     Atomics.notify(ctl, GEN);
 
-    // The caller's share is part 0. Should it throw, the workers are still waited for, so that no
-    // worker is running when the next call rewrites the control block.
+    // The caller's parts, then any still unclaimed. Should a kernel throw, the workers are still waited
+    // for, so that no worker is running when the next call rewrites the control block.
+    const fn = this.fns[kernel];
     let error: unknown = null;
-    try {
-      call(this.fns[kernel], 0, a[MAX_ARGS + 1], 0, args);
-    } catch (e) {
-      error = e;
+    let mine = 0;
+    for (let pass = 0; pass < 2; pass++) {
+      for (let q = 0; q < nParts; q++) {
+        if ((pass === 0) !== (q % owners === 0) || Atomics.compareExchange(ctl, CLAIMS + q, 0, 1) !== 0) continue;
+        try {
+          if (error === null) call(fn, a[MAX_ARGS + q], a[MAX_ARGS + q + 1], 0, args);
+        } catch (e) {
+          error = e;
+        }
+        mine++;
+      }
     }
-    const want = this.workers.length;
-    for (let spin = 0; Atomics.load(ctl, DONE) < want; spin++) {
-      if (spin >= SPINS) {
+    const want = nParts - mine;
+    let deadline = 0;
+    for (let spin = 1; Atomics.load(ctl, DONE) < want; spin++) {
+      if (spin % SPIN_CHECK !== 0) continue;
+      const now = performance.now();
+      if (deadline === 0) deadline = now + SPIN_MS;
+      else if (now > deadline) {
         const done = Atomics.load(ctl, DONE);
-        if (done < want) Atomics.wait(ctl, DONE, done);
+        if (done < want) Atomics.wait(ctl, DONE, done, 1);
       }
     }
     if (error !== null) throw error;
@@ -189,7 +241,12 @@ export class KernelPool {
     a: number, b: number, c: number, M: number, N: number, K: number, lda: number, ldb: number, ldc: number,
     transA: number, transB: number, alpha: number, beta: number, scratch: number,
   ): void {
-    if (this.threads === 1 || M < 2 * ROW_ALIGN || M * N * K < MIN_PARALLEL_MACS) {
+    const macs = M * N * K;
+    if (M < COLUMN_SPLIT_ROWS && this.threads > 1 && macs >= MIN_PARALLEL_MACS_COLUMNS && N >= 32) {
+      this.parallelFor(SGEMM_COLS, N, [a, b, c, M, N, K, lda, ldb, ldc, transA, transB, alpha, beta, scratch], { grain: 16, align: 16 });
+      return;
+    }
+    if (this.threads === 1 || M < 2 * ROW_ALIGN || macs < MIN_PARALLEL_MACS) {
       if (this.closed) throw new Error('KernelPool: called after close()');
       this.kernels.sgemm(a, b, c, M, N, K, lda, ldb, ldc, transA, transB, alpha, beta, 0, M, scratch);
       return;
@@ -212,31 +269,42 @@ export class KernelPool {
   }
 }
 
-/** A worker's life: instantiate, then run one share of each call until told to stop. */
+/** A worker's life: instantiate, then claim and run its part of each call until told to stop. */
 function runWorker(init: WorkerInit): void {
   const kernels = instantiateKernels(init.module, init.memory);
   const fns = RANGE_KERNELS.map((k) => kernels[k]);
-  const ctl = new Int32Array(init.control, 0, INT_SLOTS);
-  const args = new Float64Array(init.control, INT_SLOTS * 4);
+  const ctl = new Int32Array(init.control, 0, INT_SLOTS + MAX_PARTS);
+  const args = new Float64Array(init.control, ARGS_BYTE);
+  const p = init.part;
   let seen = Atomics.load(ctl, GEN);
   parentPort!.postMessage('ready');
   for (;;) {
-    for (let spin = 0; Atomics.load(ctl, GEN) === seen; spin++) {
-      if (spin >= SPINS) Atomics.wait(ctl, GEN, seen);
+    let deadline = 0;
+    for (let spin = 1; Atomics.load(ctl, GEN) === seen; spin++) {
+      if (spin % SPIN_CHECK !== 0) continue;
+      const now = performance.now();
+      if (deadline === 0) deadline = now + SPIN_MS;
+      else if (now > deadline) Atomics.wait(ctl, GEN, seen);
     }
     seen = Atomics.load(ctl, GEN);
     if (Atomics.load(ctl, STOP) !== 0) return;
-    const p = init.part;
-    const start = args[MAX_ARGS + p];
-    const end = args[MAX_ARGS + p + 1];
-    const k = ctl[KERNEL];
-    try {
-      if (end > start) call(fns[k], start, end, p, args);
-    } catch (e) {
-      Atomics.add(ctl, FAILED, 1);
-      console.error(`KernelPool: worker ${p}: ${RANGE_KERNELS[k]}: ${String(e)}`);
+    // this thread's parts, then any still unclaimed; a successful claim means the part belongs to the
+    // latest call (claims are reset after its arguments are written), so they are read after it
+    const nParts = Atomics.load(ctl, PARTS);
+    const owners = Atomics.load(ctl, OWNERS);
+    for (let pass = 0; pass < 2; pass++) {
+      for (let q = 0; q < nParts; q++) {
+        if ((pass === 0) !== (q % owners === p) || Atomics.compareExchange(ctl, CLAIMS + q, 0, 1) !== 0) continue;
+        const k = Atomics.load(ctl, KERNEL);
+        try {
+          call(fns[k], args[MAX_ARGS + q], args[MAX_ARGS + q + 1], p, args);
+        } catch (e) {
+          Atomics.add(ctl, FAILED, 1);
+          console.error(`KernelPool: worker ${p}: ${RANGE_KERNELS[k]}: ${String(e)}`);
+        }
+        Atomics.add(ctl, DONE, 1);
+      }
     }
-    Atomics.add(ctl, DONE, 1);
     Atomics.notify(ctl, DONE);
   }
 }

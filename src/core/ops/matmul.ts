@@ -73,3 +73,23 @@ function product(a: Tensor, b: Tensor): Tensor {
     b.requiresGrad ? sumTo(bmm(a.transpose(-1, -2), g), b.shape) : null,
   ]);
 }
+
+/**
+ * bias + a @ b for a (N, K) and b (K, M), bias broadcast to (N, M) (torch.addmm): the product is
+ * accumulated onto a copy of the bias in one output buffer, instead of a product and then a sum.
+ */
+export function addmm(bias: Tensor, a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 2 || b.ndim !== 2 || a.shape[1] !== b.shape[0])
+    throw new Error(`addmm: expected (N, K) and (K, M) matrices, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || bias.dtype !== 'float32')
+    throw new Error(`addmm: expected float32 tensors, got ${bias.dtype}, ${a.dtype} and ${b.dtype}`);
+  const [N, K] = a.shape;
+  const M = b.shape[1];
+  const out = Tensor.empty([N, M]).copy_(bias.detach()); // (N, M), the bias broadcast
+  backend().matmul(1, N, M, K, operand(a), operand(b), { off: out.base, batchStride: 0, rowStride: M, colStride: 1 }, true);
+  return withGrad('addmm', out, [bias, a, b], (g) => [
+    bias.requiresGrad ? sumTo(g, bias.shape) : null,
+    a.requiresGrad ? bmm(g, b.transpose(-1, -2)) : null,
+    b.requiresGrad ? bmm(a.transpose(-1, -2), g) : null,
+  ]);
+}

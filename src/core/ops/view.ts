@@ -2,6 +2,7 @@
 import { backend } from '../../backends/backend.js';
 import { contiguousStrides, fmt, inferShape, normDim, numel, sameShape } from '../shape.js';
 import type { DType } from '../storage.js';
+import { needsGrad, record } from '../autograd.js';
 import { Tensor, withGrad } from '../tensor.js';
 import { sumTo } from './reduce.js';
 
@@ -168,13 +169,39 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   return squeeze(slice(x, d, i, i + 1, 1), d);
 }
 
+/**
+ * Consecutive pieces of `size` (or of the given sizes) along `dim`, as views. One autograd node for all
+ * of them: the backward writes each piece's gradient into one buffer (zeros for pieces without one),
+ * rather than a zero-filled input-sized tensor per piece summed up afterwards.
+ */
 export function split(x: Tensor, size: number | number[], dim: number): Tensor[] {
   const d = normDim(dim, x.ndim);
   const n = x.shape[d];
   const sizes = Array.isArray(size) ? size : Array.from({ length: Math.ceil(n / size) }, (_, i) => Math.min(size, n - i * size));
   if (sizes.reduce((a, b) => a + b, 0) !== n) throw new Error(`split: sizes [${sizes.join(', ')}] do not sum to ${n}`);
+  const starts: number[] = [];
   let at = 0;
-  return sizes.map((s) => slice(x, d, at, (at += s), 1));
+  const pieces = sizes.map((s) => {
+    starts.push(at);
+    const shape = [...x.shape];
+    shape[d] = s;
+    const piece = viewOf(x, shape, [...x.strides], x.offset + at * x.strides[d]);
+    at += s;
+    return piece;
+  });
+  if (needsGrad(x)) {
+    const inShape = x.shape;
+    record('Split', [x], pieces, (grads) => {
+      const gx = Tensor.empty(inShape);
+      grads.forEach((g, i) => {
+        const part = viewOf(gx, pieces[i].shape as number[], [...gx.strides], starts[i] * gx.strides[d]);
+        if (g) part.copy_(g);
+        else part.fill_(0);
+      });
+      return [gx];
+    });
+  }
+  return pieces;
 }
 
 export function chunk(x: Tensor, chunks: number, dim: number): Tensor[] {

@@ -149,6 +149,20 @@ export function sgemmRows(
 }
 
 /**
+ * The thread pool's entry for products of few rows: columns [start, end) of C with thread `part`'s
+ * scratch. Each element gets the arithmetic it gets in one call (the K blocking depends on K alone;
+ * unpacked rows group columns by 16 or 4 from the first) as long as parts start on multiples of 16,
+ * so the split is bit-identical to the whole.
+ */
+export function sgemmCols(
+  start: i32, end: i32, part: i32, a: usize, b: usize, c: usize, M: i32, N: i32, K: i32,
+  lda: i32, ldb: i32, ldc: i32, transA: i32, transB: i32, alpha: f32, beta: f32, scratch: usize,
+): void {
+  const bs = transB != 0 ? <usize>start * <usize>ldb : <usize>start;
+  sgemm(a, b + (bs << 2), c + (<usize>start << 2), M, end - start, K, lda, ldb, ldc, transA, transB, alpha, beta, 0, M, scratch + <usize>part * <usize>SGEMM_SCRATCH_BYTES);
+}
+
+/**
  * A batch of products, C[p] = alpha * op(A[p]) @ op(B[p]) + beta * C[p] for p in [start, end), each
  * whole; A[p] is at a + p * strideA (bytes; 0 reuses one matrix for every p), likewise B and C.
  */

@@ -57,17 +57,3 @@ export function sgd(
     st(p, i, ld(p, i) - lr * g);
   }
 }
-
-/** x[i] *= c for i in [start, end) (gradient clipping). */
-export function scale(start: i32, end: i32, part: i32, x: usize, c: f32): void {
-  const vc = f32x4.splat(c);
-  let i = start;
-  for (; i + 4 <= end; i += 4) {
-    const o = x + (<usize>i << 2);
-    v128.store(o, f32x4.mul(v128.load(o), vc));
-  }
-  for (; i < end; i++) {
-    const o = x + (<usize>i << 2);
-    store<f32>(o, load<f32>(o) * c);
-  }
-}

@@ -47,16 +47,16 @@ function saved(cell: i32): i32 {
   return cell == LSTM || cell == GRU ? 4 : 1;
 }
 
-/** One time step for all B rows (see RecurrentStep in backend.ts). */
+/** One time step for rows [start, end) of B (see RecurrentStep in backend.ts). */
 export function recurrentStep(
-  cell: i32, B: i32, H: i32, gx: usize, gh: usize, bih: usize, bhh: usize, h: usize, c: usize,
+  start: i32, end: i32, part: i32, cell: i32, H: i32, gx: usize, gh: usize, bih: usize, bhh: usize, h: usize, c: usize,
   act: usize, hOut: usize, cOut: usize, y: usize, yStride: i32, mask: usize,
 ): void {
   const Hb = <usize>H << 2;
   const GHb = Hb * <usize>gates(cell);
   const Ab = Hb * <usize>saved(cell);
   const yb = <usize>yStride << 2;
-  for (let r = 0; r < B; r++) {
+  for (let r = start; r < end; r++) {
     const X = gx + <usize>r * GHb;
     const G = gh + <usize>r * GHb;
     const S = act + <usize>r * Ab;
@@ -112,9 +112,9 @@ export function recurrentStep(
   }
 }
 
-/** The backward of one step (see RecurrentStepBackward in backend.ts); dh and dc are updated in place. */
+/** The backward of one step for rows [start, end) (see RecurrentStepBackward in backend.ts); dh and dc are updated in place. */
 export function recurrentStepBackward(
-  cell: i32, B: i32, H: i32, h: usize, c: usize, act: usize, cOut: usize, dy: usize, yStride: i32,
+  start: i32, end: i32, part: i32, cell: i32, H: i32, h: usize, c: usize, act: usize, cOut: usize, dy: usize, yStride: i32,
   mask: usize, dh: usize, dc: usize, dgx: usize, dgh: usize,
 ): void {
   const Hb = <usize>H << 2;
@@ -123,7 +123,7 @@ export function recurrentStepBackward(
   const yb = <usize>yStride << 2;
   const one = f32x4.splat(1);
   const zero = f32x4.splat(0);
-  for (let r = 0; r < B; r++) {
+  for (let r = start; r < end; r++) {
     const S = act + <usize>r * Ab;
     const DX = dgx + <usize>r * GHb;
     const DG = dgh + <usize>r * GHb;

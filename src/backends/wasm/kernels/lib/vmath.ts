@@ -26,8 +26,12 @@ function madd(a: v128, b: v128, c: f32): v128 {
 export function vexp(x: v128): v128 {
   const lo = f32x4.splat(-87.3365478515625);
   const hi = f32x4.splat(88.37);
-  const xc = f32x4.min(f32x4.max(x, lo), hi);
-  const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(1.44269504088896341)));
+  // pmin/pmax are single instructions (min/max with NaN semantics are not) and keep a NaN x
+  const xc = f32x4.pmax(f32x4.pmin(x, hi), lo);
+  // n = round(x / ln 2) by the 1.5 * 2^23 trick: t's low mantissa bits hold n as an integer
+  const magic = f32x4.splat(12582912.0);
+  const t = f32x4.add(f32x4.mul(xc, f32x4.splat(1.44269504088896341)), magic);
+  const n = f32x4.sub(t, magic);
   let r = f32x4.sub(xc, f32x4.mul(n, f32x4.splat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
   let p = madd(f32x4.splat(1.9875691500e-4), r, 1.3981999507e-3);
@@ -37,9 +41,10 @@ export function vexp(x: v128): v128 {
   p = madd(p, r, 5.0000001201e-1);
   const r2 = f32x4.mul(r, r);
   let y = f32x4.add(f32x4.add(f32x4.mul(p, r2), r), f32x4.splat(1));
-  const e = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  // 2^n: (n + 127) << 23, with n = bits(t) - bits(magic)
+  const e = i32x4.shl(i32x4.add(t, i32x4.splat(127 - 0x4b400000)), 23);
   y = f32x4.mul(y, e);
-  y = v128.bitselect(f32x4.splat(0), y, f32x4.lt(x, lo));
+  y = v128.andnot(y, f32x4.lt(x, lo));
   return v128.bitselect(f32x4.splat(Infinity), y, f32x4.gt(x, hi));
 }
 
