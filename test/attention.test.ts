@@ -301,3 +301,34 @@ describe('GPT', () => {
     assert.deepEqual(gpt.attentionWeights()[1]!.shape, [2, 2, 5, 5]);
   });
 });
+
+describe('GPT initialisation', () => {
+  /** max |x| and standard deviation of a tensor's elements. */
+  const stats = (t: Tensor) => {
+    const a = Array.from(t.toArray());
+    const mean = a.reduce((s, v) => s + v, 0) / a.length;
+    return { max: Math.max(...a.map(Math.abs)), std: Math.sqrt(a.reduce((s, v) => s + (v - mean) ** 2, 0) / a.length) };
+  };
+
+  test("'pytorch' keeps the PyTorch modules' defaults; 'gpt2' draws N(0, 0.02)", () => {
+    const C = 64;
+    const cfg = { vocabSize: 50, blockSize: 16, nLayer: 2, nHead: 4, nEmbd: C, tiedHead: false };
+    const torchLike = new GPT({ ...cfg, init: 'pytorch' }, { generator: new Generator(1) });
+    const sd = torchLike.stateDict();
+    assert.ok(Math.abs(stats(sd.get('transformer.wte.weight')!).std - 1) < 0.05, 'nn.Embedding: N(0, 1)');
+    const inProj = stats(sd.get('transformer.h.0.attn.c_attn.weight')!);
+    assert.ok(inProj.max <= Math.sqrt(6 / (C + 3 * C)) && inProj.max > 0.9 * Math.sqrt(6 / (C + 3 * C)), 'in_proj: Xavier uniform');
+    assert.equal(stats(sd.get('transformer.h.0.attn.c_attn.bias')!).max, 0);
+    assert.equal(stats(sd.get('transformer.h.0.attn.c_proj.bias')!).max, 0);
+    const fc = stats(sd.get('transformer.h.0.mlp.c_fc.weight')!);
+    assert.ok(fc.max <= 1 / Math.sqrt(C) && fc.max > 0.9 / Math.sqrt(C), 'nn.Linear: U(+-1/sqrt(fan_in))');
+    assert.ok(stats(sd.get('lm_head.weight')!).max <= 1 / Math.sqrt(C));
+    const gpt2 = new GPT({ ...cfg, init: 'gpt2' }, { generator: new Generator(1) }).stateDict();
+    assert.ok(Math.abs(stats(gpt2.get('transformer.wte.weight')!).std - 0.02) < 0.002);
+    assert.ok(Math.abs(stats(gpt2.get('transformer.h.0.mlp.c_proj.weight')!).std - 0.02 / Math.sqrt(4)) < 0.001);
+  });
+
+  test('an unknown init scheme is refused', () => {
+    assert.throws(() => new GPT({ vocabSize: 5, init: 'xavier' as never }), /init must be 'gpt2' or 'pytorch', got xavier/);
+  });
+});

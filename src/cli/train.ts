@@ -346,10 +346,13 @@ async function train(v: Flags): Promise<number> {
   console.log(`checkpoint: ${ckptDir}`);
   if (sampleLength > 0) {
     const start = vocab.chars.includes('\n') ? '\n' : vocab.chars[0];
-    process.stdout.write('sample (temperature 0.8):\n');
+    // top-p keeps one unlucky draw of a rare character from derailing the sample: recurrent models start
+    // from the zero state, which truncated-BPTT training visits only once per lane
+    const sampling = { temperature: 0.8, topP: 0.95 };
+    process.stdout.write(`sample (temperature ${sampling.temperature}, top-p ${sampling.topP}):\n`);
     noGrad(() => {
       lm.module.eval();
-      generate(lm.decoder(), vocab.encode(start), sampleLength, { temperature: 0.8 }, new Generator(s.seed), (id) =>
+      generate(lm.decoder(), vocab.encode(start), sampleLength, sampling, new Generator(s.seed), (id) =>
         process.stdout.write(vocab.decode([id])),
       );
     });

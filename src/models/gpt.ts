@@ -31,7 +31,7 @@ import { attention } from '../nn/attention.js';
 import { ModuleList } from '../nn/containers.js';
 import { Dropout } from '../nn/dropout.js';
 import { Embedding } from '../nn/embedding.js';
-import { normal_, zeros_ } from '../nn/init.js';
+import { kaimingUniform_, normal_, xavierUniform_, zeros_ } from '../nn/init.js';
 import { LayerNorm } from '../nn/layernorm.js';
 import { Linear, linear } from '../nn/linear.js';
 import { LinearAttention, LinearAttentionState } from '../nn/linear-attention.js';
@@ -60,10 +60,15 @@ export interface GPTConfig {
   bias: boolean;
   /** Each block's causal self-attention: softmax, or linear (default 'softmax'). */
   attention: 'softmax' | 'linear';
+  /**
+   * Initialisation (default 'gpt2'): nanoGPT's N(0, 0.02), or 'pytorch', the defaults of the PyTorch
+   * modules the same model is built from there (nn.Embedding, nn.Linear, nn.MultiheadAttention).
+   */
+  init: 'gpt2' | 'pytorch';
 }
 
 export const defaultGPTConfig: Omit<GPTConfig, 'vocabSize'> = {
-  blockSize: 256, nLayer: 6, nHead: 6, nEmbd: 384, dropout: 0, tiedHead: true, bias: true, attention: 'softmax',
+  blockSize: 256, nLayer: 6, nHead: 6, nEmbd: 384, dropout: 0, tiedHead: true, bias: true, attention: 'softmax', init: 'gpt2',
 };
 
 /** One softmax layer's cached keys and values: (B, nHead, blockSize, headDim) buffers, the first `length` positions filled. */
@@ -235,6 +240,7 @@ export class GPT extends Module {
     if (c.nEmbd % c.nHead !== 0) throw new RangeError(`GPT: nEmbd (${c.nEmbd}) must be divisible by nHead (${c.nHead})`);
     if (!(c.dropout >= 0 && c.dropout < 1)) throw new RangeError(`GPT: dropout must be in [0, 1), got ${c.dropout}`);
     if (c.attention !== 'softmax' && c.attention !== 'linear') throw new RangeError(`GPT: attention must be 'softmax' or 'linear', got ${String(c.attention)}`);
+    if (c.init !== 'gpt2' && c.init !== 'pytorch') throw new RangeError(`GPT: init must be 'gpt2' or 'pytorch', got ${String(c.init)}`);
     this.config = c;
     this.transformer = this.registerModule('transformer', new GPTBody(c, generator));
     const headWeight = c.tiedHead ? this.transformer.wte.weight : Parameter(Tensor.empty([c.vocabSize, c.nEmbd]));
@@ -243,13 +249,20 @@ export class GPT extends Module {
   }
 
   /**
-   * nanoGPT's init: Linear and Embedding weights N(0, 0.02), biases 0, the residual projections (`c_proj`,
-   * linear attention's `attn.proj`) N(0, 0.02 / sqrt(2 nLayer)).
+   * 'gpt2' (nanoGPT): Linear and Embedding weights N(0, 0.02), biases 0, the residual projections
+   * (`c_proj`, linear attention's `attn.proj`) N(0, 0.02 / sqrt(2 nLayer)).
+   * 'pytorch': what the layers' own constructors drew (Embedding N(0, 1), Linear U(+-1/sqrt(fan_in))),
+   * with softmax attention's c_attn as nn.MultiheadAttention's in_proj (Xavier uniform, bias 0) and its
+   * c_proj bias 0 like out_proj; an untied head as an nn.Linear weight.
    */
   resetParameters(generator: Generator = defaultGenerator): void {
     const std = 0.02;
     for (const [name, p] of this.namedParameters()) {
-      if (name.endsWith('c_proj.weight') || name.endsWith('attn.proj.weight')) normal_(p, 0, std / Math.sqrt(2 * this.config.nLayer), generator);
+      if (this.config.init === 'pytorch') {
+        if (name === 'lm_head.weight') kaimingUniform_(p, Math.sqrt(5), { generator });
+        else if (this.config.attention === 'softmax' && name.endsWith('attn.c_attn.weight')) xavierUniform_(p, 1, generator);
+        else if (this.config.attention === 'softmax' && /attn\.c_(attn|proj)\.bias$/.test(name)) zeros_(p);
+      } else if (name.endsWith('c_proj.weight') || name.endsWith('attn.proj.weight')) normal_(p, 0, std / Math.sqrt(2 * this.config.nLayer), generator);
       else if (name.includes('ln_')) continue; // LayerNorms keep ones and zeros
       else if (name.endsWith('.bias')) zeros_(p);
       else normal_(p, 0, std, generator);

@@ -177,7 +177,7 @@ function gptLM(net: GPT): LanguageModel {
 /** The config keys of a linear-gpt checkpoint (its other settings are GPT's defaults). */
 type LinearGPTConfig = Pick<GPTConfig, 'vocabSize' | 'blockSize' | 'nLayer' | 'nHead' | 'nEmbd' | 'tiedHead'>;
 
-/** The GPT of the notes: 4 layers, 4 heads, d_model 128, block 128, nanoGPT's initialisation. */
+/** The GPT of the notes: 4 layers, 4 heads, d_model 128, block 128. */
 const gptSizes = { blockSize: 128, nLayer: 4, nHead: 4, nEmbd: 128 };
 
 /** A GPT in the registry; `defaults` lists the config keys its checkpoints hold, `attention` is fixed by the name. */
@@ -206,7 +206,7 @@ export const MODELS: readonly ModelSpec[] = [
   charRNN('rnn', 'Elman RNN (tanh) character model, truncated BPTT'),
   charRNN('lstm', 'LSTM character model, truncated BPTT (embedding 64, 2 x 256)'),
   charRNN('gru', 'GRU character model, truncated BPTT'),
-  gpt<Omit<GPTConfig, 'attention'>>('gpt', 'GPT, a decoder-only Transformer (4 layers, 4 heads, d_model 128, block 128), KV-cache sampling', { ...gptSizes, dropout: 0, tiedHead: true, bias: true }, 'softmax'),
+  gpt<Omit<GPTConfig, 'attention'>>('gpt', 'GPT, a decoder-only Transformer (4 layers, 4 heads, d_model 128, block 128), KV-cache sampling', { ...gptSizes, dropout: 0, tiedHead: false, bias: true, init: 'pytorch' }, 'softmax'),
   gpt<LinearGPTConfig>('linear-gpt', 'GPT with causal linear attention (O(T) per window), same sizes and training as gpt', { ...gptSizes, tiedHead: true }, 'linear'),
   define<MarkovConfig>({
     name: 'markov',
