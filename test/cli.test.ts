@@ -97,7 +97,7 @@ describe('loom train', () => {
     assert.match(r.stdout, /^step 6\/6 loss \d+\.\d+ \| tok\/s [\d,]+ \| ETA/m); // plain lines: stdout is a pipe
     assert.match(r.stdout, /step 3: validation loss \d+\.\d+/);
     assert.match(r.stdout, /validation loss \d+\.\d+ nats\/char/);
-    assert.match(r.stdout, /sample \(temperature 0\.8\):\n.{20}/s);
+    assert.match(r.stdout, /sample \(temperature 0\.8, top-p 0\.95\):\n.{20}/s);
     assert.deepEqual([...losses('basic').keys()], [1, 2, 3, 4, 5, 6]);
     const ckpt = join(dir, 'basic', 'checkpoint');
     assert.deepEqual(readdirSync(ckpt).sort(), ['config.json', 'hidden.safetensors', 'model.safetensors', 'optimizer.safetensors']);
