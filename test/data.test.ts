@@ -8,17 +8,12 @@ import { DataError, mobyDick, readTextFile } from '../src/data/corpus.js';
 import { CharVocab } from '../src/data/vocab.js';
 import { trainValSplit } from '../src/data/split.js';
 import { randomWindows, StreamBatcher } from '../src/data/batches.js';
+import { Generator } from '../src/core/random.js';
 
-/** A small seeded uniform generator, for reproducible tests only. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** A seeded uniform function on the engine's generator. */
+function seeded(seed: number): () => number {
+  const g = new Generator(seed);
+  return () => g.uniform();
 }
 
 /** ids = 0, 1, ..., n-1: every token names its own position. */
@@ -174,7 +169,7 @@ describe('randomWindows', () => {
     const ids = arange(500);
     const B = 8;
     const T = 16;
-    const { x, y } = randomWindows(ids, B, T, mulberry32(1));
+    const { x, y } = randomWindows(ids, B, T, seeded(1));
     assert.equal(x.length, B * T);
     assert.equal(y.length, B * T);
     for (let b = 0; b < B; b++) {
@@ -191,11 +186,11 @@ describe('randomWindows', () => {
     const ids = arange(20);
     assert.equal(randomWindows(ids, 1, 5, () => 0).x[0], 0);
     assert.equal(randomWindows(ids, 1, 5, () => 0.999999).x[0], 14);
-    assert.deepEqual(randomWindows(ids, 4, 5, mulberry32(7)), randomWindows(ids, 4, 5, mulberry32(7)));
+    assert.deepEqual(randomWindows(ids, 4, 5, seeded(7)), randomWindows(ids, 4, 5, seeded(7)));
   });
 
   test('bad arguments', () => {
-    const uniform = mulberry32(0);
+    const uniform = seeded(0);
     assert.throws(() => randomWindows(arange(10), 2, 64, uniform), /^Error: randomWindows: text of 10 tokens is too short for seq 64/);
     assert.throws(() => randomWindows(arange(10), 2, 10, uniform), /need at least 11/);
     assert.throws(() => randomWindows(arange(10), 0, 4, uniform), /batch must be a positive integer, got 0/);

@@ -9,6 +9,7 @@
  * row, or a transpose. Shapes of more dims, and the ops and dtypes the kernels do not have, go to the
  * reference kernels.
  */
+import { contiguousStrides } from '../../core/shape.js';
 import type { Backend, BinaryOp, Operand, UnaryOp } from '../backend.js';
 import { referenceBackend } from '../reference.js';
 import type { WasmKernels } from './module.js';
@@ -66,16 +67,6 @@ export function collapse(shape: readonly number[], strides: readonly (readonly n
     }
   }
   return { shape: outShape, strides: outStrides };
-}
-
-function contiguousStrides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
 }
 
 /** Pads a collapsed shape (and strides) to four dims with leading ones. */

@@ -8,20 +8,7 @@
 //             dx = rstd (g - mean(g) - xhat mean(g xhat))          (rows, `layerNormBackward`)
 //             dw += sum_rows dy xhat,  db += sum_rows dy           (columns, `layerNormParamGrad`)
 
-import { hsum, loadTail, storeTail } from './lib/vmath';
-
-// @ts-ignore: decorator
-@inline
-function ld(p: usize, k: i32): v128 {
-  return k >= 4 ? v128.load(p) : loadTail(p, k);
-}
-
-// @ts-ignore: decorator
-@inline
-function st(p: usize, v: v128, k: i32): void {
-  if (k >= 4) v128.store(p, v);
-  else storeTail(p, v, k);
-}
+import { hsum, loadUpTo4, storeUpTo4 } from './lib/vmath';
 
 /** Rows [start, end): y, and each row's mean and rstd (saved for the backward). */
 export function layerNorm(start: i32, end: i32, part: i32, x: usize, w: usize, b: usize, y: usize, mean: usize, rstd: usize, D: i32, eps: f64): void {
@@ -53,10 +40,10 @@ export function layerNorm(start: i32, end: i32, part: i32, x: usize, w: usize, b
     for (let j = 0; j < D; j += 4) {
       const k = D - j;
       const o = <usize>j << 2;
-      let t = f32x4.mul(f32x4.sub(ld(xo + o, k), vmu), vrs);
-      if (w != 0) t = f32x4.mul(t, ld(w + o, k));
-      if (b != 0) t = f32x4.add(t, ld(b + o, k));
-      st(yo + o, t, k);
+      let t = f32x4.mul(f32x4.sub(loadUpTo4(xo + o, k), vmu), vrs);
+      if (w != 0) t = f32x4.mul(t, loadUpTo4(w + o, k));
+      if (b != 0) t = f32x4.add(t, loadUpTo4(b + o, k));
+      storeUpTo4(yo + o, t, k);
     }
   }
 }
@@ -76,9 +63,9 @@ export function layerNormBackward(start: i32, end: i32, part: i32, x: usize, w: 
     for (let j = 0; j < D; j += 4) {
       const k = D - j;
       const o = <usize>j << 2;
-      const xh = f32x4.mul(f32x4.sub(ld(xo + o, k), vmu), vrs);
-      let g = ld(go + o, k);
-      if (w != 0) g = f32x4.mul(g, ld(w + o, k));
+      const xh = f32x4.mul(f32x4.sub(loadUpTo4(xo + o, k), vmu), vrs);
+      let g = loadUpTo4(go + o, k);
+      if (w != 0) g = f32x4.mul(g, loadUpTo4(w + o, k));
       sg = f32x4.add(sg, g); // the tail lanes load as zeros: they add nothing
       sgx = f32x4.add(sgx, f32x4.mul(g, xh));
     }
@@ -87,10 +74,10 @@ export function layerNormBackward(start: i32, end: i32, part: i32, x: usize, w: 
     for (let j = 0; j < D; j += 4) {
       const k = D - j;
       const o = <usize>j << 2;
-      const xh = f32x4.mul(f32x4.sub(ld(xo + o, k), vmu), vrs);
-      let g = ld(go + o, k);
-      if (w != 0) g = f32x4.mul(g, ld(w + o, k));
-      st(outp + o, f32x4.mul(vrs, f32x4.sub(f32x4.sub(g, mg), f32x4.mul(xh, mgx))), k);
+      const xh = f32x4.mul(f32x4.sub(loadUpTo4(xo + o, k), vmu), vrs);
+      let g = loadUpTo4(go + o, k);
+      if (w != 0) g = f32x4.mul(g, loadUpTo4(w + o, k));
+      storeUpTo4(outp + o, f32x4.mul(vrs, f32x4.sub(f32x4.sub(g, mg), f32x4.mul(xh, mgx))), k);
     }
   }
 }
@@ -106,12 +93,12 @@ export function layerNormParamGrad(start: i32, end: i32, part: i32, x: usize, me
     let ab = f32x4.splat(0);
     for (let r = 0; r < rows; r++) {
       const ro = <usize>r * rowBytes + o;
-      const gy = ld(dy + ro, k);
-      const xh = f32x4.mul(f32x4.sub(ld(x + ro, k), v128.load32_splat(mean + (<usize>r << 2))), v128.load32_splat(rstd + (<usize>r << 2)));
+      const gy = loadUpTo4(dy + ro, k);
+      const xh = f32x4.mul(f32x4.sub(loadUpTo4(x + ro, k), v128.load32_splat(mean + (<usize>r << 2))), v128.load32_splat(rstd + (<usize>r << 2)));
       aw = f32x4.add(aw, f32x4.mul(gy, xh));
       ab = f32x4.add(ab, gy);
     }
-    if (dw != 0) st(dw + o, f32x4.add(ld(dw + o, k), aw), k);
-    if (db != 0) st(db + o, f32x4.add(ld(db + o, k), ab), k);
+    if (dw != 0) storeUpTo4(dw + o, f32x4.add(loadUpTo4(dw + o, k), aw), k);
+    if (db != 0) storeUpTo4(db + o, f32x4.add(loadUpTo4(db + o, k), ab), k);
   }
 }

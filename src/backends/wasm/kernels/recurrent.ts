@@ -6,29 +6,16 @@
 // Pointers are byte addresses; an absent operand (bias, y, dy, mask, c) is 0. Vectorised over the
 // hidden units j, four at a time.
 
-import { loadTail, storeTail, vsigmoid, vtanh } from './lib/vmath';
-
-// @ts-ignore: decorator
-@inline
-function ld(p: usize, k: i32): v128 {
-  return k >= 4 ? v128.load(p) : loadTail(p, k);
-}
-
-// @ts-ignore: decorator
-@inline
-function st(p: usize, v: v128, k: i32): void {
-  if (k >= 4) v128.store(p, v);
-  else storeTail(p, v, k);
-}
+import { loadUpTo4, storeUpTo4, vsigmoid, vtanh } from './lib/vmath';
 
 /** x part + bias + h part + bias of gate elements [o, o+4) (bytes), in the reference's order. */
 // @ts-ignore: decorator
 @inline
 function pre(X: usize, G: usize, bih: usize, bhh: usize, o: usize, k: i32): v128 {
-  let s = ld(X + o, k);
-  if (bih != 0) s = f32x4.add(s, ld(bih + o, k));
-  s = f32x4.add(s, ld(G + o, k));
-  if (bhh != 0) s = f32x4.add(s, ld(bhh + o, k));
+  let s = loadUpTo4(X + o, k);
+  if (bih != 0) s = f32x4.add(s, loadUpTo4(bih + o, k));
+  s = f32x4.add(s, loadUpTo4(G + o, k));
+  if (bhh != 0) s = f32x4.add(s, loadUpTo4(bhh + o, k));
   return s;
 }
 
@@ -80,34 +67,34 @@ export function recurrentStep(
         const g = vtanh(pre(X, G, bih, bhh, o + 2 * Hb, k));
         const og = vsigmoid(pre(X, G, bih, bhh, o + 3 * Hb, k));
         const cp = c + <usize>r * Hb + o;
-        const cn = f32x4.add(f32x4.mul(f, ld(cp, k)), f32x4.mul(i, g));
-        st(cOut + <usize>r * Hb + o, cn, k);
+        const cn = f32x4.add(f32x4.mul(f, loadUpTo4(cp, k)), f32x4.mul(i, g));
+        storeUpTo4(cOut + <usize>r * Hb + o, cn, k);
         hn = f32x4.mul(og, vtanh(cn));
-        st(S + o, i, k);
-        st(S + Hb + o, f, k);
-        st(S + 2 * Hb + o, g, k);
-        st(S + 3 * Hb + o, og, k);
+        storeUpTo4(S + o, i, k);
+        storeUpTo4(S + Hb + o, f, k);
+        storeUpTo4(S + 2 * Hb + o, g, k);
+        storeUpTo4(S + 3 * Hb + o, og, k);
       } else if (cell == GRU) {
         const rg = vsigmoid(pre(X, G, bih, bhh, o, k));
         const z = vsigmoid(pre(X, G, bih, bhh, o + Hb, k));
         const o2 = o + 2 * Hb;
-        let hn_ = ld(G + o2, k); // W_hn h + b_hn
-        if (bhh != 0) hn_ = f32x4.add(hn_, ld(bhh + o2, k));
-        let xn = ld(X + o2, k);
-        if (bih != 0) xn = f32x4.add(xn, ld(bih + o2, k));
+        let hn_ = loadUpTo4(G + o2, k); // W_hn h + b_hn
+        if (bhh != 0) hn_ = f32x4.add(hn_, loadUpTo4(bhh + o2, k));
+        let xn = loadUpTo4(X + o2, k);
+        if (bih != 0) xn = f32x4.add(xn, loadUpTo4(bih + o2, k));
         const n = vtanh(f32x4.add(xn, f32x4.mul(rg, hn_)));
-        hn = f32x4.add(f32x4.mul(f32x4.sub(f32x4.splat(1), z), n), f32x4.mul(z, ld(hp + o, k)));
-        st(S + o, rg, k);
-        st(S + Hb + o, z, k);
-        st(S + 2 * Hb + o, n, k);
-        st(S + 3 * Hb + o, hn_, k);
+        hn = f32x4.add(f32x4.mul(f32x4.sub(f32x4.splat(1), z), n), f32x4.mul(z, loadUpTo4(hp + o, k)));
+        storeUpTo4(S + o, rg, k);
+        storeUpTo4(S + Hb + o, z, k);
+        storeUpTo4(S + 2 * Hb + o, n, k);
+        storeUpTo4(S + 3 * Hb + o, hn_, k);
       } else {
         const p = pre(X, G, bih, bhh, o, k);
         hn = cell == RNN_TANH ? vtanh(p) : v128.bitselect(p, f32x4.splat(0), f32x4.gt(p, f32x4.splat(0)));
-        st(S + o, hn, k);
+        storeUpTo4(S + o, hn, k);
       }
-      st(ho + o, hn, k);
-      if (y != 0) st(yo + o, hn, k);
+      storeUpTo4(ho + o, hn, k);
+      if (y != 0) storeUpTo4(yo + o, hn, k);
     }
   }
 }
@@ -138,54 +125,54 @@ export function recurrentStepBackward(
     for (let j = 0; j < H; j += 4) {
       const k = H - j;
       const o = <usize>j << 2;
-      let dH = ld(dho + o, k);
-      if (dy != 0) dH = f32x4.add(dH, ld(dyo + o, k));
+      let dH = loadUpTo4(dho + o, k);
+      if (dy != 0) dH = f32x4.add(dH, loadUpTo4(dyo + o, k));
       if (cell == LSTM) {
-        const i = ld(S + o, k);
-        const fg = ld(S + Hb + o, k);
-        const g = ld(S + 2 * Hb + o, k);
-        const og = ld(S + 3 * Hb + o, k);
+        const i = loadUpTo4(S + o, k);
+        const fg = loadUpTo4(S + Hb + o, k);
+        const g = loadUpTo4(S + 2 * Hb + o, k);
+        const og = loadUpTo4(S + 3 * Hb + o, k);
         const ro = <usize>r * Hb + o;
-        const tc = vtanh(ld(cOut + ro, k));
-        const dC = f32x4.add(ld(dc + ro, k), f32x4.mul(f32x4.mul(dH, og), f32x4.sub(one, f32x4.mul(tc, tc))));
+        const tc = vtanh(loadUpTo4(cOut + ro, k));
+        const dC = f32x4.add(loadUpTo4(dc + ro, k), f32x4.mul(f32x4.mul(dH, og), f32x4.sub(one, f32x4.mul(tc, tc))));
         const di = f32x4.mul(f32x4.mul(f32x4.mul(dC, g), i), f32x4.sub(one, i));
-        const df = f32x4.mul(f32x4.mul(f32x4.mul(dC, ld(c + ro, k)), fg), f32x4.sub(one, fg));
+        const df = f32x4.mul(f32x4.mul(f32x4.mul(dC, loadUpTo4(c + ro, k)), fg), f32x4.sub(one, fg));
         const dg = f32x4.mul(f32x4.mul(dC, i), f32x4.sub(one, f32x4.mul(g, g)));
         const dO = f32x4.mul(f32x4.mul(f32x4.mul(dH, tc), og), f32x4.sub(one, og));
-        st(DX + o, di, k);
-        st(DG + o, di, k);
-        st(DX + Hb + o, df, k);
-        st(DG + Hb + o, df, k);
-        st(DX + 2 * Hb + o, dg, k);
-        st(DG + 2 * Hb + o, dg, k);
-        st(DX + 3 * Hb + o, dO, k);
-        st(DG + 3 * Hb + o, dO, k);
-        st(dc + ro, f32x4.mul(dC, fg), k);
-        st(dho + o, zero, k);
+        storeUpTo4(DX + o, di, k);
+        storeUpTo4(DG + o, di, k);
+        storeUpTo4(DX + Hb + o, df, k);
+        storeUpTo4(DG + Hb + o, df, k);
+        storeUpTo4(DX + 2 * Hb + o, dg, k);
+        storeUpTo4(DG + 2 * Hb + o, dg, k);
+        storeUpTo4(DX + 3 * Hb + o, dO, k);
+        storeUpTo4(DG + 3 * Hb + o, dO, k);
+        storeUpTo4(dc + ro, f32x4.mul(dC, fg), k);
+        storeUpTo4(dho + o, zero, k);
       } else if (cell == GRU) {
-        const rg = ld(S + o, k);
-        const z = ld(S + Hb + o, k);
-        const n = ld(S + 2 * Hb + o, k);
-        const hn_ = ld(S + 3 * Hb + o, k);
+        const rg = loadUpTo4(S + o, k);
+        const z = loadUpTo4(S + Hb + o, k);
+        const n = loadUpTo4(S + 2 * Hb + o, k);
+        const hn_ = loadUpTo4(S + 3 * Hb + o, k);
         const dn = f32x4.mul(f32x4.mul(dH, f32x4.sub(one, z)), f32x4.sub(one, f32x4.mul(n, n)));
-        const hp = ld(h + <usize>r * Hb + o, k);
+        const hp = loadUpTo4(h + <usize>r * Hb + o, k);
         const dz = f32x4.mul(f32x4.mul(f32x4.mul(dH, f32x4.sub(hp, n)), z), f32x4.sub(one, z));
         const dr = f32x4.mul(f32x4.mul(f32x4.mul(dn, hn_), rg), f32x4.sub(one, rg));
-        st(DX + o, dr, k);
-        st(DG + o, dr, k);
-        st(DX + Hb + o, dz, k);
-        st(DG + Hb + o, dz, k);
-        st(DX + 2 * Hb + o, dn, k);
-        st(DG + 2 * Hb + o, f32x4.mul(dn, rg), k);
-        st(dho + o, f32x4.mul(dH, z), k);
+        storeUpTo4(DX + o, dr, k);
+        storeUpTo4(DG + o, dr, k);
+        storeUpTo4(DX + Hb + o, dz, k);
+        storeUpTo4(DG + Hb + o, dz, k);
+        storeUpTo4(DX + 2 * Hb + o, dn, k);
+        storeUpTo4(DG + 2 * Hb + o, f32x4.mul(dn, rg), k);
+        storeUpTo4(dho + o, f32x4.mul(dH, z), k);
       } else {
-        const hn = ld(S + o, k);
+        const hn = loadUpTo4(S + o, k);
         const d = cell == RNN_TANH
           ? f32x4.mul(dH, f32x4.sub(one, f32x4.mul(hn, hn)))
           : v128.bitselect(dH, zero, f32x4.gt(hn, zero));
-        st(DX + o, d, k);
-        st(DG + o, d, k);
-        st(dho + o, zero, k);
+        storeUpTo4(DX + o, d, k);
+        storeUpTo4(DG + o, d, k);
+        storeUpTo4(dho + o, zero, k);
       }
     }
   }

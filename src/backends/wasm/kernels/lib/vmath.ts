@@ -160,6 +160,21 @@ export function storeTail(p: usize, v: v128, k: i32): void {
   if (k > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
 }
 
+/** Loads min(k, 4) floats at p: a full vector when k >= 4, else the tail (zeros above). */
+// @ts-ignore: decorator
+@inline
+export function loadUpTo4(p: usize, k: i32): v128 {
+  return k >= 4 ? v128.load(p) : loadTail(p, k);
+}
+
+/** Stores the low min(k, 4) lanes of v at p. */
+// @ts-ignore: decorator
+@inline
+export function storeUpTo4(p: usize, v: v128, k: i32): void {
+  if (k >= 4) v128.store(p, v);
+  else storeTail(p, v, k);
+}
+
 /** The sum of the four lanes. */
 // @ts-ignore: decorator
 @inline
