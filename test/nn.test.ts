@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -12,7 +13,8 @@ import {
   ModuleDict, ModuleList, MSELoss, NLLLoss, Parameter, ReLU, Sequential, Sigmoid, Softmax, Tanh,
 } from '../src/nn/index.js';
 
-const FIXTURES = '/work/shared/fixtures/parity';
+/** The repo's copies of the PyTorch parity cases (test/parity; compiled tests run from dist/test). */
+const FIXTURES = fileURLToPath(new URL('../../test/parity', import.meta.url));
 
 // ---- helpers -----------------------------------------------------------------------------------
 

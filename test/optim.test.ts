@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -21,7 +22,8 @@ import {
 } from '../src/optim/index.js';
 import { Generator } from '../src/core/random.js';
 
-const FIXTURES = '/work/shared/fixtures/parity';
+/** The repo's copies of the PyTorch parity cases (test/parity; compiled tests run from dist/test). */
+const FIXTURES = fileURLToPath(new URL('../../test/parity', import.meta.url));
 
 /** A seeded uniform function on the engine's generator. */
 function seeded(seed: number): () => number {
