@@ -75,8 +75,9 @@ test('a module Loom lacks is a failure named unsupported, and the summary counts
   assert.match(cli.stdout, /^1 passed, 2 failed$/m);
 });
 
-test('npx loom parity on the committed cases exits 0', () => {
-  const cli = spawnSync(process.execPath, [join(root, 'bin/loom.js'), 'parity', dir], { encoding: 'utf8' });
+test('loom parity with no directory runs the committed cases, from any working directory, and exits 0', () => {
+  const cli = spawnSync(process.execPath, [join(root, 'bin/loom.js'), 'parity'], { encoding: 'utf8', cwd: tmpdir() });
+  assert.equal((cli.stdout.match(/^(PASS|FAIL) /gm) ?? []).length, caseFiles(dir).length);
   assert.equal(cli.status, 0, cli.stdout.split('\n').filter((l) => l.startsWith('FAIL')).join('\n'));
   assert.match(cli.stdout, /^\d+ passed, 0 failed$/m);
 });
