@@ -14,30 +14,11 @@ from torch import nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(__file__))
-from make_parity_cases import write_safetensors  # noqa: E402
+from make_parity_cases import one_output_case, write_safetensors  # noqa: E402
 
 
-def module_case(out, name, cls, args, inputs, rtol=1e-4, atol=1e-5, seed=0, mode="train"):
-    torch.manual_seed(seed)
-    m = cls(**args)
-    m.train(mode == "train")
-    with torch.no_grad():
-        for p in m.parameters():  # move away from the default init so affine terms matter
-            p.add_(0.1 * torch.randn_like(p))
-    params = {k: v.detach().clone() for k, v in m.state_dict().items()}
-    ins = {k: (v.clone().requires_grad_(True) if v.is_floating_point() else v) for k, v in inputs.items()}
-    y = m(*ins.values())
-    cot = torch.randn_like(y)
-    (y * cot).sum().backward()
-    t = {f"param/{k}": v for k, v in params.items()}
-    t.update({f"input/{k}": v.detach() for k, v in ins.items()})
-    t["output/output"] = y.detach()
-    t["cotangent/output"] = cot
-    t.update({f"grad/param/{k}": p.grad for k, p in m.named_parameters() if p.grad is not None})
-    t.update({f"grad/input/{k}": v.grad for k, v in ins.items() if v.is_floating_point()})
-    spec = dict(kind="module", module=cls.__name__, args=args, mode=mode, inputs=list(inputs), call_kwargs={},
-                outputs=["output"], rtol=rtol, atol=atol)
-    write_safetensors(os.path.join(out, f"{name}.safetensors"), t, spec)
+def module_case(out, name, cls, args, inputs, **kw):
+    one_output_case(os.path.join(out, f"{name}.safetensors"), cls, args, inputs, **kw)
 
 
 def functional_case(out, name, fn, kwargs, inputs, rtol=1e-5, atol=1e-6, grad_inputs=None):

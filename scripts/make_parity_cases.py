@@ -41,6 +41,37 @@ def write_safetensors(path, tensors, spec):
         f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
 
 
+def one_output_case(path, cls, args, inputs, *, module=None, mode="train", rtol=1e-4, atol=1e-5, seed=0,
+                    buffers=None, perturb=True):
+    """A module with one output: L = sum(output * cotangent); gradients of the parameters and of the
+    float inputs, buffers after the call. `buffers` sets buffer values before the call; `perturb` moves
+    the parameters away from their default init so every one of them matters."""
+    torch.manual_seed(seed)
+    m = cls(**args)
+    m.train(mode == "train")
+    with torch.no_grad():
+        if perturb:
+            for p in m.parameters():
+                p.add_(0.1 * torch.randn_like(p))
+        for k, v in (buffers or {}).items():
+            m.get_buffer(k).copy_(v)
+    params = {k: v.detach().clone() for k, v in m.state_dict().items()}
+    ins = {k: (v.clone().requires_grad_(True) if v.is_floating_point() else v) for k, v in inputs.items()}
+    y = m(*ins.values())
+    cot = torch.randn_like(y)
+    (y * cot).sum().backward()
+    t = {f"param/{k}": v for k, v in params.items()}
+    t.update({f"input/{k}": v.detach() for k, v in ins.items()})
+    t["output/output"] = y.detach()
+    t["cotangent/output"] = cot
+    t.update({f"grad/param/{k}": p.grad for k, p in m.named_parameters() if p.grad is not None})
+    t.update({f"grad/input/{k}": v.grad for k, v in ins.items() if v.is_floating_point()})
+    t.update({f"buffer_after/{k}": b.detach().clone() for k, b in m.named_buffers()})
+    spec = dict(kind="module", module=module or cls.__name__, args=args, mode=mode, inputs=list(inputs), call_kwargs={},
+                outputs=["output"], rtol=rtol, atol=atol)
+    write_safetensors(path, t, spec)
+
+
 def module_case(out_dir, name, cls, args, *, T, B, lengths=None, with_state=True,
                 unbatched=False, mode="train", rtol=2e-4, atol=2e-5, seed=0):
     """A recurrent module case: random input and state, L = sum_o sum(output_o * cotangent_o)."""

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from make_parity_cases import write_safetensors  # noqa: E402
+from make_parity_cases import one_output_case, write_safetensors  # noqa: E402
 
 
 def parity_dir():
@@ -34,33 +34,8 @@ sys.path.insert(0, parity_dir())
 import reference_modules as ref  # noqa: E402
 
 
-def module_case(out, name, cls, args, inputs, *, module=None, mode="train", rtol=1e-4, atol=1e-5, seed=0,
-                buffers=None, perturb=True):
-    """One module call; L = sum(output * cotangent). `buffers` sets buffer values before the call."""
-    torch.manual_seed(seed)
-    m = cls(**args)
-    m.train(mode == "train")
-    with torch.no_grad():
-        if perturb:  # move away from the default init so every parameter matters
-            for p in m.parameters():
-                p.add_(0.1 * torch.randn_like(p))
-        for k, v in (buffers or {}).items():
-            m.get_buffer(k).copy_(v)
-    params = {k: v.detach().clone() for k, v in m.state_dict().items()}
-    ins = {k: v.clone().requires_grad_(True) for k, v in inputs.items()}
-    y = m(*ins.values())
-    cot = torch.randn_like(y)
-    (y * cot).sum().backward()
-    t = {f"param/{k}": v for k, v in params.items()}
-    t.update({f"input/{k}": v.detach() for k, v in ins.items()})
-    t["output/output"] = y.detach()
-    t["cotangent/output"] = cot
-    t.update({f"grad/param/{k}": p.grad for k, p in m.named_parameters() if p.grad is not None})
-    t.update({f"grad/input/{k}": v.grad for k, v in ins.items()})
-    t.update({f"buffer_after/{k}": b.detach().clone() for k, b in m.named_buffers()})
-    spec = dict(kind="module", module=module or cls.__name__, args=args, mode=mode, inputs=list(inputs), call_kwargs={},
-                outputs=["output"], rtol=rtol, atol=atol)
-    write_safetensors(os.path.join(out, f"x_vision_{name}.safetensors"), t, spec)
+def module_case(out, name, cls, args, inputs, **kw):
+    one_output_case(os.path.join(out, f"x_vision_{name}.safetensors"), cls, args, inputs, **kw)
 
 
 def functional_case(out, name, fn, kwargs, inputs, rtol=1e-4, atol=1e-5):
