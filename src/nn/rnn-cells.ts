@@ -90,6 +90,13 @@ abstract class CellBase extends Module {
   }
 }
 
+/** The Elman cell kind of a `nonlinearity` option (default tanh); `who` names the module in the error. */
+export function elmanCell(nonlinearity: unknown = 'tanh', who: string): 'rnn_tanh' | 'rnn_relu' {
+  if (nonlinearity !== 'tanh' && nonlinearity !== 'relu')
+    throw new Error(`${who}: unknown nonlinearity '${String(nonlinearity)}', select from 'tanh' or 'relu'`);
+  return nonlinearity === 'tanh' ? 'rnn_tanh' : 'rnn_relu';
+}
+
 /**
  * `torch.nn.RNNCell`: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (relu with nonlinearity: 'relu').
  * Shapes: input (B, I) or (I); h (B, H) or (H), zeros when omitted; returns h'. Parameters `weight_ih`
@@ -103,10 +110,8 @@ export class RNNCell extends CellBase {
   readonly nonlinearity: 'tanh' | 'relu';
 
   constructor(inputSize: number, hiddenSize: number, o: RNNCellOptions = {}) {
-    const nl = o.nonlinearity ?? 'tanh';
-    if (nl !== 'tanh' && nl !== 'relu') throw new Error(`RNNCell: unknown nonlinearity '${String(nl)}', select from 'tanh' or 'relu'`);
-    super(nl === 'tanh' ? 'rnn_tanh' : 'rnn_relu', inputSize, hiddenSize, o);
-    this.nonlinearity = nl;
+    super(elmanCell(o.nonlinearity, 'RNNCell'), inputSize, hiddenSize, o);
+    this.nonlinearity = o.nonlinearity ?? 'tanh';
   }
 
   forward(input: Tensor, hx?: Tensor | null): Tensor {

@@ -18,6 +18,7 @@ import { uniform_ } from './init.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 import { recurrentLayer, type DirectionWeights } from './recurrent-op.js';
+import { elmanCell } from './rnn-cells.js';
 
 export interface RecurrentOptions {
   /** Stacked layers; layer l > 0 reads layer l-1's output (default 1). */
@@ -275,10 +276,8 @@ export class RNN extends HiddenStateRecurrent {
   readonly nonlinearity: 'tanh' | 'relu';
 
   constructor(inputSize: number, hiddenSize: number, o: RNNOptions = {}) {
-    const nl = o.nonlinearity ?? 'tanh';
-    if (nl !== 'tanh' && nl !== 'relu') throw new Error(`RNN: unknown nonlinearity '${String(nl)}', select from 'tanh' or 'relu'`);
-    super(nl === 'tanh' ? 'rnn_tanh' : 'rnn_relu', inputSize, hiddenSize, o);
-    this.nonlinearity = nl;
+    super(elmanCell(o.nonlinearity, 'RNN'), inputSize, hiddenSize, o);
+    this.nonlinearity = o.nonlinearity ?? 'tanh';
   }
 
 }
