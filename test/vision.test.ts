@@ -16,11 +16,11 @@ import { gradcheck } from '../src/core/gradcheck.js';
 import { Generator } from '../src/core/random.js';
 import type { Tensor } from '../src/core/tensor.js';
 import { FASHION_MNIST_DIR, loadFashionMnist, parseIdx } from '../src/data/fashion-mnist.js';
-import { ViT } from '../src/models/vit.js';
+import { ViT } from '../src/models/vision/vit.js';
 import {
-  AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, F, LayerNorm, MaxPool2d, SwinBlock,
-  windowPartition, windowReverse, roll,
+  AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, F, LayerNorm, MaxPool2d,
 } from '../src/nn/index.js';
+import { roll, SwinBlock, windowPartition, windowReverse } from '../src/models/vision/swin.js';
 import { runCase } from '../src/parity/runner.js';
 import { assertClose, distinct, param } from './helpers/core.js';
 

@@ -1,6 +1,6 @@
 /**
  * Reference kernels of layer normalisation, forward and backward over rows (the specification; see
- * `layerNorm` in backend.ts). Used by nn.LayerNorm and F.layerNorm (src/nn/layernorm.ts).
+ * `layerNorm` in backend.ts). Used by nn.LayerNorm and F.layerNorm (src/nn/layers/layernorm.ts).
  */
 import { heap } from '../core/memory.js';
 import type { Backend } from './backend.js';

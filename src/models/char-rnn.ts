@@ -24,10 +24,10 @@
  */
 import { fromArray } from '../core/creation.js';
 import type { Tensor } from '../core/tensor.js';
-import { Embedding } from '../nn/embedding.js';
-import { Linear } from '../nn/linear.js';
+import { Embedding } from '../nn/layers/embedding.js';
+import { Linear } from '../nn/layers/linear.js';
 import { Module } from '../nn/module.js';
-import { GRU, LSTM, RNN, detachState, type LSTMState } from '../nn/rnn.js';
+import { GRU, LSTM, RNN, detachState, type LSTMState } from '../nn/recurrent/rnn.js';
 
 export type CellType = 'rnn' | 'lstm' | 'gru';
 

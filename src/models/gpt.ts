@@ -8,7 +8,7 @@
  *   logits = lm_head(ln_f(x))                           head tied to wte (default) or its own
  *
  * The self-attention is nanoGPT's softmax attention (`attention: 'softmax'`, the default), or causal
- * linear attention (`'linear'`: Katharopoulos et al. 2020, src/nn/linear-attention.ts, O(T) per window
+ * linear attention (`'linear'`: Katharopoulos et al. 2020, src/nn/attention/linear-attention.ts, O(T) per window
  * instead of O(T^2)), whose keys inside `attn` are LinearAttention's (`transformer.h.0.attn.qkv.weight`,
  * `transformer.h.0.attn.proj.weight`).
  *
@@ -27,14 +27,14 @@ import { arange, fromArray } from '../core/creation.js';
 import { defaultGenerator, type Generator } from '../core/random.js';
 import { fmt } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
-import { attention } from '../nn/attention.js';
-import { ModuleList } from '../nn/containers.js';
-import { Dropout } from '../nn/dropout.js';
-import { Embedding } from '../nn/embedding.js';
+import { attention } from '../nn/attention/attention.js';
+import { ModuleList } from '../nn/layers/containers.js';
+import { Dropout } from '../nn/layers/dropout.js';
+import { Embedding } from '../nn/layers/embedding.js';
 import { kaimingUniform_, normal_, xavierUniform_, zeros_ } from '../nn/init.js';
-import { LayerNorm } from '../nn/layernorm.js';
-import { Linear, linear } from '../nn/linear.js';
-import { LinearAttention, LinearAttentionState } from '../nn/linear-attention.js';
+import { LayerNorm } from '../nn/layers/layernorm.js';
+import { Linear, linear } from '../nn/layers/linear.js';
+import { LinearAttention, LinearAttentionState } from '../nn/attention/linear-attention.js';
 import { Module } from '../nn/module.js';
 import { Parameter } from '../nn/parameter.js';
 import { pickToken, type SamplingOptions } from './sampling.js';

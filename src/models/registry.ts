@@ -14,7 +14,7 @@
 import { fromArray } from '../core/creation.js';
 import type { Tensor } from '../core/tensor.js';
 import type { Module } from '../nn/module.js';
-import type { RecurrentState } from '../nn/rnn.js';
+import type { RecurrentState } from '../nn/recurrent/rnn.js';
 import { CharRNN, charRNNDefaults, type CellType, type CharRNNConfig } from './char-rnn.js';
 import { GPT, type GPTConfig } from './gpt.js';
 import { MarkovLM, type MarkovConfig } from './markov.js';

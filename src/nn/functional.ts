@@ -12,14 +12,14 @@ import { heap } from '../core/memory.js';
 import { fmt, sameShape } from '../core/shape.js';
 import { Tensor, withGrad } from '../core/tensor.js';
 
-export { linear } from './linear.js';
-export { embedding } from './embedding.js';
-export { layerNorm } from './layernorm.js';
-export { dropout } from './dropout.js';
-export { scaledDotProductAttention, attention } from './attention.js';
-export { conv1d, conv2d } from './conv.js';
-export { maxPool2d, avgPool2d, adaptiveAvgPool2d } from './pooling.js';
-export { batchNorm } from './batchnorm.js';
+export { linear } from './layers/linear.js';
+export { embedding } from './layers/embedding.js';
+export { layerNorm } from './layers/layernorm.js';
+export { dropout } from './layers/dropout.js';
+export { scaledDotProductAttention, attention } from './attention/attention.js';
+export { conv1d, conv2d } from './vision/conv.js';
+export { maxPool2d, avgPool2d, adaptiveAvgPool2d } from './vision/pooling.js';
+export { batchNorm } from './layers/batchnorm.js';
 
 // ---- activations -------------------------------------------------------------------------------
 

@@ -6,9 +6,11 @@ import { tensor } from '../core/creation.js';
 import { Tensor } from '../core/tensor.js';
 import * as nn from '../nn/index.js';
 import * as optim from '../optim/index.js';
-import { GRU, LSTM, RNN } from '../nn/rnn.js';
-import { GRUCell, LSTMCell, RNNCell } from '../nn/rnn-cells.js';
-import { ViT, type ViTConfig } from '../models/vit.js';
+import { GRU, LSTM, RNN } from '../nn/recurrent/rnn.js';
+import { GRUCell, LSTMCell, RNNCell } from '../nn/recurrent/rnn-cells.js';
+import { ViT, type ViTConfig } from '../models/vision/vit.js';
+import { SqueezeExcitation } from '../models/vision/squeeze-excitation.js';
+import { PatchMerging, SwinBlock } from '../models/vision/swin.js';
 
 type Args = Record<string, unknown>;
 type Ctor = new (...args: any[]) => nn.Module;
@@ -145,9 +147,9 @@ export const modules: Record<string, ModuleAdapter> = {
   AdaptiveAvgPool2d: simple(nn.AdaptiveAvgPool2d, ['output_size']),
   BatchNorm1d: simple(nn.BatchNorm1d, ['num_features']),
   BatchNorm2d: simple(nn.BatchNorm2d, ['num_features']),
-  'ref.SqueezeExcitation': simple(nn.SqueezeExcitation, ['channels']),
-  'ref.PatchMerging': simple(nn.PatchMerging, ['input_resolution', 'dim']),
-  'ref.SwinBlock': simple(nn.SwinBlock, ['dim', 'input_resolution', 'num_heads']),
+  'ref.SqueezeExcitation': simple(SqueezeExcitation, ['channels']),
+  'ref.PatchMerging': simple(PatchMerging, ['input_resolution', 'dim']),
+  'ref.SwinBlock': simple(SwinBlock, ['dim', 'input_resolution', 'num_heads']),
   // the model takes one typed config object (imageSize, patchSize, ...), not positional arguments
   'ref.ViT': { build: (args) => new ViT(camelKeys(args) as Partial<ViTConfig>), call: plainCall },
 };

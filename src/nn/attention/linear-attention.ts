@@ -12,12 +12,12 @@
  * materialising the (T, d, e) prefix sums, and the backward recomputes them in a forward sweep and
  * accumulates G_t = sum_{u >= t} q_u dnum_u^T in a reverse sweep.
  */
-import { heap } from '../core/memory.js';
-import type { Generator } from '../core/random.js';
-import { fmt } from '../core/shape.js';
-import { Tensor, withGrad } from '../core/tensor.js';
-import { Linear } from './linear.js';
-import { Module } from './module.js';
+import { heap } from '../../core/memory.js';
+import type { Generator } from '../../core/random.js';
+import { fmt } from '../../core/shape.js';
+import { Tensor, withGrad } from '../../core/tensor.js';
+import { Linear } from '../layers/linear.js';
+import { Module } from '../module.js';
 
 /**
  * The running sums of causal linear attention for N sequences, S (N, d, e) and z (N, d), in float64 as

@@ -13,14 +13,14 @@
  * added to the scores (use -Infinity to mask). PyTorch's `F.scaled_dot_product_attention` reads bool
  * masks the other way round (true = takes part); `nn.MultiheadAttention` reads them as Loom does.
  */
-import { needsGrad, record } from '../core/autograd.js';
-import { backend } from '../backends/backend.js';
-import { heap } from '../core/memory.js';
-import { bmm } from '../core/ops/matmul.js';
-import { sumTo } from '../core/ops/reduce.js';
-import { defaultGenerator, type Generator } from '../core/random.js';
-import { broadcastShapes, fmt, numel } from '../core/shape.js';
-import { Tensor } from '../core/tensor.js';
+import { needsGrad, record } from '../../core/autograd.js';
+import { backend } from '../../backends/backend.js';
+import { heap } from '../../core/memory.js';
+import { bmm } from '../../core/ops/matmul.js';
+import { sumTo } from '../../core/ops/reduce.js';
+import { defaultGenerator, type Generator } from '../../core/random.js';
+import { broadcastShapes, fmt, numel } from '../../core/shape.js';
+import { Tensor } from '../../core/tensor.js';
 
 export interface AttentionOptions {
   /**

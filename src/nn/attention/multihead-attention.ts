@@ -1,14 +1,14 @@
 /** Multi-head attention, as `torch.nn.MultiheadAttention`. */
-import { zeros } from '../core/creation.js';
-import { cat } from '../core/ops/join.js';
-import type { Generator } from '../core/random.js';
-import { fmt } from '../core/shape.js';
-import { Tensor } from '../core/tensor.js';
+import { zeros } from '../../core/creation.js';
+import { cat } from '../../core/ops/join.js';
+import type { Generator } from '../../core/random.js';
+import { fmt } from '../../core/shape.js';
+import { Tensor } from '../../core/tensor.js';
 import { attention } from './attention.js';
-import { constant_, xavierNormal_, xavierUniform_ } from './init.js';
-import { Linear, linear } from './linear.js';
-import { Module } from './module.js';
-import { Parameter } from './parameter.js';
+import { constant_, xavierNormal_, xavierUniform_ } from '../init.js';
+import { Linear, linear } from '../layers/linear.js';
+import { Module } from '../module.js';
+import { Parameter } from '../parameter.js';
 
 export interface MultiheadAttentionOptions {
   /** Dropout on the attention weights while training (default 0). */

@@ -1,13 +1,13 @@
 /** Embedding: a lookup table of vectors indexed by integer ids. */
-import { backend } from '../backends/backend.js';
-import { heap } from '../core/memory.js';
-import { indexAdd } from '../core/ops/indexing.js';
-import type { Generator } from '../core/random.js';
-import { fmt } from '../core/shape.js';
-import { Tensor, withGrad } from '../core/tensor.js';
-import { normal_ } from './init.js';
-import { Module } from './module.js';
-import { Parameter } from './parameter.js';
+import { backend } from '../../backends/backend.js';
+import { heap } from '../../core/memory.js';
+import { indexAdd } from '../../core/ops/indexing.js';
+import type { Generator } from '../../core/random.js';
+import { fmt } from '../../core/shape.js';
+import { Tensor, withGrad } from '../../core/tensor.js';
+import { normal_ } from '../init.js';
+import { Module } from '../module.js';
+import { Parameter } from '../parameter.js';
 
 /**
  * Rows of `weight` (num, dim) picked by int32 `indices` of any shape: out (*indices.shape, dim), as

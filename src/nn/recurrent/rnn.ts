@@ -6,17 +6,17 @@
  * backpropagation through time as one autograd node. Recurrence is explicit: `zeroState(B)`,
  * `step(x_t, state)` for one time step, `forward(x, state)` over a sequence.
  */
-import type { RecurrentCell } from '../backends/backend.js';
-import { RECURRENT_GATES } from '../backends/recurrent-layout.js';
-import { fromArray, zeros } from '../core/creation.js';
-import { cat } from '../core/ops/join.js';
-import { defaultGenerator, type Generator } from '../core/random.js';
-import { fmt } from '../core/shape.js';
-import { Tensor } from '../core/tensor.js';
-import { dropout } from './dropout.js';
-import { uniform_ } from './init.js';
-import { Module } from './module.js';
-import { Parameter } from './parameter.js';
+import type { RecurrentCell } from '../../backends/backend.js';
+import { RECURRENT_GATES } from '../../backends/recurrent-layout.js';
+import { fromArray, zeros } from '../../core/creation.js';
+import { cat } from '../../core/ops/join.js';
+import { defaultGenerator, type Generator } from '../../core/random.js';
+import { fmt } from '../../core/shape.js';
+import { Tensor } from '../../core/tensor.js';
+import { dropout } from '../layers/dropout.js';
+import { uniform_ } from '../init.js';
+import { Module } from '../module.js';
+import { Parameter } from '../parameter.js';
 import { recurrentLayer, type DirectionWeights } from './recurrent-op.js';
 import { elmanCell } from './rnn-cells.js';
 

@@ -1,11 +1,11 @@
 /** Additive (Bahdanau) attention, as `AdditiveAttention` in the parity reference modules. */
-import { ones } from '../core/creation.js';
-import { fmt } from '../core/shape.js';
-import type { Generator } from '../core/random.js';
-import type { Tensor } from '../core/tensor.js';
+import { ones } from '../../core/creation.js';
+import { fmt } from '../../core/shape.js';
+import type { Generator } from '../../core/random.js';
+import type { Tensor } from '../../core/tensor.js';
 import { attention } from './attention.js';
-import { Linear } from './linear.js';
-import { Module } from './module.js';
+import { Linear } from '../layers/linear.js';
+import { Module } from '../module.js';
 
 /**
  * Bahdanau et al. (2015) attention of one query over a sequence of keys:

@@ -1,8 +1,8 @@
 /** Sinusoidal position encodings (Vaswani et al. 2017), as `SinusoidalPositionalEncoding` in the parity reference modules. */
-import { fmt } from '../core/shape.js';
-import { Tensor } from '../core/tensor.js';
-import { heap } from '../core/memory.js';
-import { Module } from './module.js';
+import { fmt } from '../../core/shape.js';
+import { Tensor } from '../../core/tensor.js';
+import { heap } from '../../core/memory.js';
+import { Module } from '../module.js';
 
 /**
  * The (maxLen, dModel) table PE[p, 2i] = sin(p / 10000^(2i/d)), PE[p, 2i+1] = cos(p / 10000^(2i/d)),

@@ -1,11 +1,11 @@
 /** Linear (fully connected) layer: y = x W^T + b. */
-import { addmm } from '../core/ops/matmul.js';
-import type { Generator } from '../core/random.js';
-import { fmt } from '../core/shape.js';
-import { Tensor } from '../core/tensor.js';
-import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
-import { Module } from './module.js';
-import { Parameter } from './parameter.js';
+import { addmm } from '../../core/ops/matmul.js';
+import type { Generator } from '../../core/random.js';
+import { fmt } from '../../core/shape.js';
+import { Tensor } from '../../core/tensor.js';
+import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from '../init.js';
+import { Module } from '../module.js';
+import { Parameter } from '../parameter.js';
 
 /**
  * y = x W^T + b over the last dim of `x`, any number of leading dims: (*, in) -> (*, out), with

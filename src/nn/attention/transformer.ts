@@ -2,15 +2,15 @@
  * Transformer stacks, as `torch.nn.TransformerEncoder`, `TransformerDecoder` and `Transformer`, and the
  * causal mask helper.
  */
-import { fromArray } from '../core/creation.js';
-import type { Generator } from '../core/random.js';
-import { fmt } from '../core/shape.js';
-import type { DType } from '../core/storage.js';
-import type { Tensor } from '../core/tensor.js';
-import { ModuleList } from './containers.js';
-import { xavierUniform_ } from './init.js';
-import { LayerNorm } from './layernorm.js';
-import { Module } from './module.js';
+import { fromArray } from '../../core/creation.js';
+import type { Generator } from '../../core/random.js';
+import { fmt } from '../../core/shape.js';
+import type { DType } from '../../core/storage.js';
+import type { Tensor } from '../../core/tensor.js';
+import { ModuleList } from '../layers/containers.js';
+import { xavierUniform_ } from '../init.js';
+import { LayerNorm } from '../layers/layernorm.js';
+import { Module } from '../module.js';
 import {
   splitArgs, TransformerDecoderLayer, TransformerEncoderLayer,
   type AttentionWeightOptions, type DecoderLayerForwardOptions, type TransformerLayerOptions,

@@ -5,9 +5,9 @@
  *   const criterion = new CrossEntropyLoss({ ignoreIndex: PAD, labelSmoothing: 0.1 });
  *   const loss = criterion.forward(logits.view(B * T, V), targets.view(B * T));
  */
-import type { Tensor } from '../core/tensor.js';
-import * as F from './functional.js';
-import { Module } from './module.js';
+import type { Tensor } from '../../core/tensor.js';
+import * as F from '../functional.js';
+import { Module } from '../module.js';
 
 /** `torch.nn.CrossEntropyLoss`: logSoftmax over dim 1 + NLL; see `F.crossEntropy`. */
 export class CrossEntropyLoss extends Module {

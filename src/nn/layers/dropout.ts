@@ -1,8 +1,8 @@
 /** Dropout: inverted dropout while training, the identity in evaluation. */
-import { heap } from '../core/memory.js';
-import { defaultGenerator, type Generator } from '../core/random.js';
-import { Tensor } from '../core/tensor.js';
-import { Module } from './module.js';
+import { heap } from '../../core/memory.js';
+import { defaultGenerator, type Generator } from '../../core/random.js';
+import { Tensor } from '../../core/tensor.js';
+import { Module } from '../module.js';
 
 function checkP(p: number): void {
   if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout probability has to be between 0 and 1, but got ${p}`);

@@ -9,18 +9,18 @@
  * opposite edges are kept apart by an additive -100 mask. Each window's attention adds a learned bias
  * indexed by the relative position of query and key, B[h, i, j] = table[index[i, j], h].
  */
-import { Tensor } from '../core/tensor.js';
-import { fromArray } from '../core/creation.js';
-import { cat } from '../core/ops/join.js';
-import type { Generator } from '../core/random.js';
-import { fmt } from '../core/shape.js';
-import { attention } from './attention.js';
-import { normal_ } from './init.js';
-import { LayerNorm } from './layernorm.js';
-import { Linear } from './linear.js';
-import { Mlp } from './mlp.js';
-import { Module } from './module.js';
-import { Parameter } from './parameter.js';
+import { Tensor } from '../../core/tensor.js';
+import { fromArray } from '../../core/creation.js';
+import { cat } from '../../core/ops/join.js';
+import type { Generator } from '../../core/random.js';
+import { fmt } from '../../core/shape.js';
+import { attention } from '../../nn/attention/attention.js';
+import { normal_ } from '../../nn/init.js';
+import { LayerNorm } from '../../nn/layers/layernorm.js';
+import { Linear } from '../../nn/layers/linear.js';
+import { Mlp } from '../../nn/layers/mlp.js';
+import { Module } from '../../nn/module.js';
+import { Parameter } from '../../nn/parameter.js';
 
 /** x (B, H, W, C) -> windows (B * H/ws * W/ws, ws, ws, C), row-major over the windows of each image. */
 export function windowPartition(x: Tensor, ws: number): Tensor {

@@ -15,14 +15,14 @@
  * and never materialise a padded input. The kernels are plain TypeScript over the heap: the specification
  * of future `im2col` / `col2im` backend kernels.
  */
-import { heap } from '../core/memory.js';
-import { bmm } from '../core/ops/matmul.js';
-import type { Generator } from '../core/random.js';
-import { fmt } from '../core/shape.js';
-import { Tensor, withGrad } from '../core/tensor.js';
-import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
-import { Module } from './module.js';
-import { Parameter } from './parameter.js';
+import { heap } from '../../core/memory.js';
+import { bmm } from '../../core/ops/matmul.js';
+import type { Generator } from '../../core/random.js';
+import { fmt } from '../../core/shape.js';
+import { Tensor, withGrad } from '../../core/tensor.js';
+import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from '../init.js';
+import { Module } from '../module.js';
+import { Parameter } from '../parameter.js';
 
 export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
 /** Implicit padding on both sides of each spatial dim, or `'same'` (output as long as the input, stride 1) or `'valid'` (none). */

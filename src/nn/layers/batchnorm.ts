@@ -15,11 +15,11 @@
  *   eval:     dx = rstd * g
  *   dweight = sum_c(dy * xhat),  dbias = sum_c(dy)
  */
-import { heap } from '../core/memory.js';
-import { fmt } from '../core/shape.js';
-import { Tensor, withGrad } from '../core/tensor.js';
-import { Module } from './module.js';
-import { Parameter } from './parameter.js';
+import { heap } from '../../core/memory.js';
+import { fmt } from '../../core/shape.js';
+import { Tensor, withGrad } from '../../core/tensor.js';
+import { Module } from '../module.js';
+import { Parameter } from '../parameter.js';
 
 /** mean[c] and rstd[c] from the batch; var[c] (biased) too. Offsets into heap.f32; x is (N, C, S). */
 function batchStatsKernel(x: number, mean: number, rstd: number, variance: number, N: number, C: number, S: number, eps: number): void {

@@ -1,6 +1,6 @@
 /** Containers: Sequential, ModuleList and ModuleDict, with PyTorch's state-dict keys (`0.weight`, `blocks.1.bias`). */
-import type { Tensor } from '../core/tensor.js';
-import { Module, type TensorModule } from './module.js';
+import type { Tensor } from '../../core/tensor.js';
+import { Module, type TensorModule } from '../module.js';
 
 /** Normalises a possibly negative position into [0, n), with an error naming both. */
 function position(i: number, n: number, what: string): number {

@@ -3,12 +3,12 @@
  * (`layerNorm` / `layerNormBackward` of the backend; the reference is src/backends/reference-norm.ts),
  * instead of a chain of mean/sub/var/div ops that would each allocate and be differentiated separately.
  */
-import { backend } from '../backends/backend.js';
-import { fmt, numel } from '../core/shape.js';
-import { Tensor, withGrad } from '../core/tensor.js';
-import { ones_, zeros_ } from './init.js';
-import { Module } from './module.js';
-import { Parameter } from './parameter.js';
+import { backend } from '../../backends/backend.js';
+import { fmt, numel } from '../../core/shape.js';
+import { Tensor, withGrad } from '../../core/tensor.js';
+import { ones_, zeros_ } from '../init.js';
+import { Module } from '../module.js';
+import { Parameter } from '../parameter.js';
 
 /**
  * `torch.nn.functional.layer_norm`: normalises over the trailing dims `normalizedShape` of `x` with the

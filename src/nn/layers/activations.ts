@@ -1,7 +1,7 @@
 /** Activation modules: thin Module wrappers over the functional forms, for use in `Sequential`. */
-import type { Tensor } from '../core/tensor.js';
-import * as F from './functional.js';
-import { Module } from './module.js';
+import type { Tensor } from '../../core/tensor.js';
+import * as F from '../functional.js';
+import { Module } from '../module.js';
 
 /** `torch.nn.ReLU`: max(x, 0), any shape. */
 export class ReLU extends Module {

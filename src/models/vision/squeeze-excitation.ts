@@ -1,9 +1,9 @@
 /** Squeeze-and-Excitation (Hu et al. 2018): channel attention from globally pooled features. */
-import type { Generator } from '../core/random.js';
-import { fmt } from '../core/shape.js';
-import type { Tensor } from '../core/tensor.js';
-import { Linear } from './linear.js';
-import { Module } from './module.js';
+import type { Generator } from '../../core/random.js';
+import { fmt } from '../../core/shape.js';
+import type { Tensor } from '../../core/tensor.js';
+import { Linear } from '../../nn/layers/linear.js';
+import { Module } from '../../nn/module.js';
 
 export interface SqueezeExcitationOptions {
   /** The bottleneck is channels / reduction wide (integer division) (default 4). */

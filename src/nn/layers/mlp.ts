@@ -1,8 +1,8 @@
 /** The Transformer feed-forward block of ViT and Swin: fc2(gelu(fc1(x))). */
-import type { Generator } from '../core/random.js';
-import type { Tensor } from '../core/tensor.js';
+import type { Generator } from '../../core/random.js';
+import type { Tensor } from '../../core/tensor.js';
 import { Linear } from './linear.js';
-import { Module } from './module.js';
+import { Module } from '../module.js';
 
 /**
  * `Mlp` of the parity reference modules (timm's naming): y = fc2(GELU(fc1(x))), GELU in its exact (erf)

@@ -9,11 +9,11 @@
  * (`recurrentStepBackward`) and one matmul dh += dgates @ W_hh per step, then the weight, bias and input
  * gradients of all steps at once as three matmuls and two column sums.
  */
-import { backend, type MatOperand, type RecurrentCell } from '../backends/backend.js';
-import { RECURRENT_GATES, RECURRENT_SAVED } from '../backends/recurrent-layout.js';
-import { needsGrad, record } from '../core/autograd.js';
-import { fmt } from '../core/shape.js';
-import { Tensor } from '../core/tensor.js';
+import { backend, type MatOperand, type RecurrentCell } from '../../backends/backend.js';
+import { RECURRENT_GATES, RECURRENT_SAVED } from '../../backends/recurrent-layout.js';
+import { needsGrad, record } from '../../core/autograd.js';
+import { fmt } from '../../core/shape.js';
+import { Tensor } from '../../core/tensor.js';
 
 /** One direction's weights, PyTorch layout: wih (G*H, I), whh (G*H, H), biases (G*H) or null. */
 export interface DirectionWeights {

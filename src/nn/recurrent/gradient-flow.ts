@@ -3,10 +3,10 @@
  * hidden state. A vanilla RNN's norms typically decay geometrically with distance from the end (the
  * vanishing gradient); an LSTM's cell path and a GRU's update gate keep them larger for longer.
  */
-import { enableGrad } from '../core/autograd.js';
-import { zeros } from '../core/creation.js';
-import { fmt } from '../core/shape.js';
-import type { Tensor } from '../core/tensor.js';
+import { enableGrad } from '../../core/autograd.js';
+import { zeros } from '../../core/creation.js';
+import { fmt } from '../../core/shape.js';
+import type { Tensor } from '../../core/tensor.js';
 import { GRU, LSTM, RNN, type LSTMState } from './rnn.js';
 
 /**

@@ -3,15 +3,15 @@
  * `weight_hh`, `bias_ih`, `bias_hh` and gate order). One call is one time step, run by the same fused
  * kernels as the sequence layers (a sequence of length 1).
  */
-import type { RecurrentCell } from '../backends/backend.js';
-import { RECURRENT_GATES } from '../backends/recurrent-layout.js';
-import { zeros } from '../core/creation.js';
-import { defaultGenerator, type Generator } from '../core/random.js';
-import { fmt } from '../core/shape.js';
-import { Tensor } from '../core/tensor.js';
-import { uniform_ } from './init.js';
-import { Module } from './module.js';
-import { Parameter } from './parameter.js';
+import type { RecurrentCell } from '../../backends/backend.js';
+import { RECURRENT_GATES } from '../../backends/recurrent-layout.js';
+import { zeros } from '../../core/creation.js';
+import { defaultGenerator, type Generator } from '../../core/random.js';
+import { fmt } from '../../core/shape.js';
+import { Tensor } from '../../core/tensor.js';
+import { uniform_ } from '../init.js';
+import { Module } from '../module.js';
+import { Parameter } from '../parameter.js';
 import { recurrentLayer } from './recurrent-op.js';
 
 export interface CellOptions {

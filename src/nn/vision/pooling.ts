@@ -3,11 +3,11 @@
  * (N*C) planes of an (N, C, H, W) or (C, H, W) input, its forward and backward kernels side by side.
  * The kernels are plain TypeScript over the heap (the specification of future backend kernels).
  */
-import { heap } from '../core/memory.js';
-import { fmt } from '../core/shape.js';
-import { Tensor, withGrad } from '../core/tensor.js';
+import { heap } from '../../core/memory.js';
+import { fmt } from '../../core/shape.js';
+import { Tensor, withGrad } from '../../core/tensor.js';
 import { ntuple } from './conv.js';
-import { Module } from './module.js';
+import { Module } from '../module.js';
 
 /** The planes of a 3-d or 4-d input: [leading dims, planes, H, W]. */
 function planesOf(x: Tensor, what: string): [number[], number, number, number] {

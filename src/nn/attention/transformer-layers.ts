@@ -1,10 +1,10 @@
 /** The Transformer's encoder and decoder layers, as `torch.nn.TransformerEncoderLayer` / `TransformerDecoderLayer`. */
-import type { Generator } from '../core/random.js';
-import { Tensor } from '../core/tensor.js';
-import { Dropout } from './dropout.js';
-import { LayerNorm } from './layernorm.js';
-import { Linear } from './linear.js';
-import { Module } from './module.js';
+import type { Generator } from '../../core/random.js';
+import { Tensor } from '../../core/tensor.js';
+import { Dropout } from '../layers/dropout.js';
+import { LayerNorm } from '../layers/layernorm.js';
+import { Linear } from '../layers/linear.js';
+import { Module } from '../module.js';
 import { MultiheadAttention } from './multihead-attention.js';
 
 export type Activation = 'relu' | 'gelu' | ((x: Tensor) => Tensor);

@@ -10,19 +10,19 @@
  *   const vit = new ViT({ imageSize: 28, patchSize: 7, inChannels: 1, numClasses: 10 });
  *   const logits = vit.forward(images); // (B, 1, 28, 28) -> (B, 10)
  */
-import type { Generator } from '../core/random.js';
-import { cat } from '../core/ops/join.js';
-import { fmt } from '../core/shape.js';
-import { Tensor } from '../core/tensor.js';
-import { attention } from '../nn/attention.js';
-import { ModuleList } from '../nn/containers.js';
-import { Conv2d } from '../nn/conv.js';
-import { normal_ } from '../nn/init.js';
-import { LayerNorm } from '../nn/layernorm.js';
-import { Linear } from '../nn/linear.js';
-import { Mlp } from '../nn/mlp.js';
-import { Module } from '../nn/module.js';
-import { Parameter } from '../nn/parameter.js';
+import type { Generator } from '../../core/random.js';
+import { cat } from '../../core/ops/join.js';
+import { fmt } from '../../core/shape.js';
+import { Tensor } from '../../core/tensor.js';
+import { attention } from '../../nn/attention/attention.js';
+import { ModuleList } from '../../nn/layers/containers.js';
+import { Conv2d } from '../../nn/vision/conv.js';
+import { normal_ } from '../../nn/init.js';
+import { LayerNorm } from '../../nn/layers/layernorm.js';
+import { Linear } from '../../nn/layers/linear.js';
+import { Mlp } from '../../nn/layers/mlp.js';
+import { Module } from '../../nn/module.js';
+import { Parameter } from '../../nn/parameter.js';
 
 export interface ViTConfig {
   /** Side of the square input images (default 28). */
