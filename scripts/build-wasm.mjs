@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Compiles the AssemblyScript kernels (src/backends/wasm/kernels/*.ts) into one module, dist/wasm/loom.wasm.
+// Compiles the AssemblyScript kernels (src/backends/wasm/as/*.ts) into one module, dist/wasm/loom.wasm.
 //
 // The module imports the engine's shared memory as env.memory and has no runtime heap, no data segments
 // and no imports besides the memory (checked below), so it never writes anywhere it was not told to.
@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const kernelDir = join(root, 'src/backends/wasm/kernels');
+const kernelDir = join(root, 'src/backends/wasm/as');
 const outDir = join(root, 'dist/wasm');
 const outFile = join(outDir, 'loom.wasm');
 const wantWat = process.argv.includes('--wat');

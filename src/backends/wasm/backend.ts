@@ -1,6 +1,6 @@
 /**
  * The WebAssembly backend: the reference kernels, with the hot ones overridden by WebAssembly SIMD
- * kernels (src/backends/wasm/kernels/) that work in place on the shared heap and split their work
+ * kernels (src/backends/wasm/as/) that work in place on the shared heap and split their work
  * across worker threads (threads.ts): matmul, the elementwise ops (elementwise.ts), sums, softmax,
  * attention's row pass, LayerNorm, embedding gathers, the fused recurrent steps and the optimizer
  * updates. What stays on the reference: where, fill, max/min/argmax, comparisons, a few rare unary ops.

@@ -1,6 +1,6 @@
 /**
  * The WebAssembly backend's elementwise kernels: unary ops and their backward, binary ops with
- * broadcasting, strided copies (kernels/elementwise.ts), dispatched over the thread pool.
+ * broadcasting, strided copies (as/elementwise.ts), dispatched over the thread pool.
  *
  * Before a call, the dims of the operands are collapsed: size-1 dims dropped and neighbours merged
  * wherever every operand steps through them as one (a contiguous (B, T, C) tensor is one run of
@@ -15,7 +15,7 @@ import { referenceBackend } from '../reference.js';
 import type { WasmKernels } from './module.js';
 import { kernelIndex, type KernelPool } from './threads.js';
 
-/** Kernel op codes (kernels/elementwise.ts); -1: not in the kernels, the reference does it. */
+/** Kernel op codes (as/elementwise.ts); -1: not in the kernels, the reference does it. */
 const UNARY_CODE: Record<UnaryOp, number> = {
   neg: 0, exp: 1, log: 2, sqrt: 3, abs: 4, tanh: 5, sigmoid: 6, relu: 7, gelu: 8, gelu_tanh: 9,
   sin: -1, cos: -1, sign: -1, reciprocal: 13, square: 14, elu: -1, log1p: -1, erf: 17,

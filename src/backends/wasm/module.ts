@@ -1,6 +1,6 @@
 /**
  * Loads the WebAssembly kernels (dist/wasm/loom.wasm, built by scripts/build-wasm.mjs from
- * src/backends/wasm/kernels/) against the engine's shared memory.
+ * src/backends/wasm/as/) against the engine's shared memory.
  *
  * The module imports that memory as `env.memory` and owns no memory of its own: no heap, no data
  * segments, so instantiating it never writes to the memory. Every pointer argument is a byte address in
@@ -50,7 +50,7 @@ export interface WasmExports {
   /** Bytes of scratch one sgemm call needs. */
   sgemmScratchBytes(): number;
 
-  // Range kernels (see the kernel files in src/backends/wasm/kernels/ for their arguments).
+  // Range kernels (see the kernel files in src/backends/wasm/as/ for their arguments).
   /** sgemm on rows [start, end) with thread `part`'s scratch: (a, b, c, M, N, K, lda, ldb, ldc, transA, transB, alpha, beta, scratch). */
   sgemmRows: RangeKernel;
   /** Columns [start, end) of a product of at most 3 rows: sgemmRows' arguments. */
