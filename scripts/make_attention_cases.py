@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generates PyTorch parity cases for Loom's attention layers (test/parity/x_attn_*.safetensors).
+"""Generates PyTorch parity cases for Loom's attention layers (test/parity/attention/x_*.safetensors).
 
 Configurations beyond the shared fixtures: other head counts, sequence-first layout, unbatched input,
 padding masks with cross-attention, 2-D and 3-D (B*H, L, S) masks, bool and float (additive) masks,
@@ -16,7 +16,7 @@ torch 1.13 has no F.scaled_dot_product_attention, so the functional cases use it
 softmax(q k^T * scale + mask) v, a bool mask filled with -inf where true.
 
 Needs PyTorch (Debian: apt-get install python3-torch); the tests only read the generated files.
-Usage: /usr/bin/python3 scripts/make_attention_cases.py [OUT_DIR]   (default test/parity)
+Usage: /usr/bin/python3 scripts/make_attention_cases.py [OUT_DIR]   (default test/parity; writes OUT_DIR/attention/)
 """
 import math
 import os
@@ -26,10 +26,10 @@ import torch
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(__file__))
-from make_parity_cases import write_safetensors  # noqa: E402
+from make_parity_cases import PARITY_ROOT, write_safetensors  # noqa: E402
 
 sys.path.insert(0, "/work/shared/fixtures/parity")
-OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "test", "parity")
+OUT = os.path.join(sys.argv[1] if len(sys.argv) > 1 else PARITY_ROOT, "attention")
 
 
 def finish(name, spec, params, inputs, g, outputs, model=None):
@@ -263,57 +263,57 @@ def main():
     torch.set_num_threads(1)
 
     # MultiheadAttention
-    mha_case("x_attn_mha_cross_seqfirst_h4_padmask", {"embed_dim": 16, "num_heads": 4}, L=5, S=7, B=3,
+    mha_case("x_mha_cross_seqfirst_h4_padmask", {"embed_dim": 16, "num_heads": 4}, L=5, S=7, B=3,
              kpm=pad_mask(3, 7, [7, 4, 2]), seed=1)
-    mha_case("x_attn_mha_kdim_seqfirst_padmask_h2", {"embed_dim": 12, "num_heads": 2, "kdim": 5, "vdim": 7}, L=4, S=6, B=2,
+    mha_case("x_mha_kdim_seqfirst_padmask_h2", {"embed_dim": 12, "num_heads": 2, "kdim": 5, "vdim": 7}, L=4, S=6, B=2,
              kpm=pad_mask(2, 6, [3, 6]), attn_mask=random_bool_mask((4, 6)), seed=2)
-    mha_case("x_attn_mha_3d_float_mask", {"embed_dim": 8, "num_heads": 2, "batch_first": True}, L=4, S=5, B=3,
+    mha_case("x_mha_3d_float_mask", {"embed_dim": 8, "num_heads": 2, "batch_first": True}, L=4, S=5, B=3,
              attn_mask=0.5 * torch.randn(3 * 2, 4, 5), mask_grad=True, seed=3)
-    mha_case("x_attn_mha_3d_bool_mask_h8_perhead", {"embed_dim": 16, "num_heads": 8, "batch_first": True}, L=6, S=6, B=2,
+    mha_case("x_mha_3d_bool_mask_h8_perhead", {"embed_dim": 16, "num_heads": 8, "batch_first": True}, L=6, S=6, B=2,
              self_attn=True, attn_mask=random_bool_mask((2 * 8, 6, 6)), average=False, seed=4)
-    mha_case("x_attn_mha_unbatched_causal", {"embed_dim": 6, "num_heads": 3}, L=5, S=5, B=1, unbatched=True,
+    mha_case("x_mha_unbatched_causal", {"embed_dim": 6, "num_heads": 3}, L=5, S=5, B=1, unbatched=True,
              attn_mask=causal_bool(5), kpm=torch.tensor([False] * 4 + [True]), seed=5)
-    mha_case("x_attn_mha_nobias_h1_noweights", {"embed_dim": 8, "num_heads": 1, "bias": False, "batch_first": True}, L=3, S=4, B=2,
+    mha_case("x_mha_nobias_h1_noweights", {"embed_dim": 8, "num_heads": 1, "bias": False, "batch_first": True}, L=3, S=4, B=2,
              need_weights=False, seed=6)
-    mha_case("x_attn_mha_bias_kv_zero_attn", {"embed_dim": 8, "num_heads": 2, "add_bias_kv": True, "add_zero_attn": True}, L=4, S=5, B=2,
+    mha_case("x_mha_bias_kv_zero_attn", {"embed_dim": 8, "num_heads": 2, "add_bias_kv": True, "add_zero_attn": True}, L=4, S=5, B=2,
              kpm=pad_mask(2, 5, [5, 3]), attn_mask=random_bool_mask((4, 5)), seed=7)
 
     # encoder and decoder layers
-    encoder_layer_case("x_attn_encoder_layer_seqfirst_h4_padmask", layer_args(16, 4), T=6, B=3, kpm=pad_mask(3, 6, [6, 3, 5]), seed=8)
-    encoder_layer_case("x_attn_encoder_layer_preln_float_mask", layer_args(8, 2, norm_first=True, batch_first=True, layer_norm_eps=1e-6),
+    encoder_layer_case("x_encoder_layer_seqfirst_h4_padmask", layer_args(16, 4), T=6, B=3, kpm=pad_mask(3, 6, [6, 3, 5]), seed=8)
+    encoder_layer_case("x_encoder_layer_preln_float_mask", layer_args(8, 2, norm_first=True, batch_first=True, layer_norm_eps=1e-6),
                        T=5, B=2, src_mask=nn.Transformer.generate_square_subsequent_mask(5), seed=9)
-    decoder_layer_case("x_attn_decoder_layer_preln_gelu_padmasks", layer_args(12, 3, activation="gelu", norm_first=True, batch_first=True),
+    decoder_layer_case("x_decoder_layer_preln_gelu_padmasks", layer_args(12, 3, activation="gelu", norm_first=True, batch_first=True),
                        T=5, S=7, B=2, tgt_mask=causal_bool(5), tgt_key_padding_mask=pad_mask(2, 5, [5, 4]),
                        memory_key_padding_mask=pad_mask(2, 7, [4, 7]), seed=10)
-    decoder_layer_case("x_attn_decoder_layer_seqfirst_memory_mask", layer_args(8, 4), T=4, S=6, B=3,
+    decoder_layer_case("x_decoder_layer_seqfirst_memory_mask", layer_args(8, 4), T=4, S=6, B=3,
                        tgt_mask=nn.Transformer.generate_square_subsequent_mask(4), memory_mask=random_bool_mask((4, 6)), seed=11)
 
     # stacks
-    encoder_stack_case("x_attn_encoder_stack_3layers_norm", layer_args(8, 2, batch_first=True), 3, norm=True, T=5, B=2,
+    encoder_stack_case("x_encoder_stack_3layers_norm", layer_args(8, 2, batch_first=True), 3, norm=True, T=5, B=2,
                        mask=causal_bool(5), kpm=pad_mask(2, 5, [5, 3]), seed=12)
-    decoder_stack_case("x_attn_decoder_stack_2layers_preln_gelu", layer_args(8, 4, norm_first=True, activation="gelu"), 2, norm=True,
+    decoder_stack_case("x_decoder_stack_2layers_preln_gelu", layer_args(8, 4, norm_first=True, activation="gelu"), 2, norm=True,
                        T=4, S=5, B=2, tgt_mask=causal_bool(4), memory_key_padding_mask=pad_mask(2, 5, [2, 5]), seed=13)
-    transformer_case("x_attn_transformer_small", {"d_model": 8, "nhead": 2, "num_encoder_layers": 2, "num_decoder_layers": 1,
+    transformer_case("x_transformer_small", {"d_model": 8, "nhead": 2, "num_encoder_layers": 2, "num_decoder_layers": 1,
                                                   "dim_feedforward": 16, "dropout": 0.0, "batch_first": True},
                      S=6, T=4, B=2, tgt_mask=nn.Transformer.generate_square_subsequent_mask(4),
                      src_key_padding_mask=pad_mask(2, 6, [6, 4]), memory_key_padding_mask=pad_mask(2, 6, [6, 4]), seed=14)
 
     # reference modules
-    ref_case("x_attn_ref_linear_attention_causal", "LinearAttention", {"d_model": 12, "n_heads": 3, "causal": True},
+    ref_case("x_ref_linear_attention_causal", "LinearAttention", {"d_model": 12, "n_heads": 3, "causal": True},
              {"input": torch.randn(2, 9, 12)}, ["output"], seed=15)
-    ref_case("x_attn_ref_linear_attention_causal_long_h1", "LinearAttention", {"d_model": 8, "n_heads": 1, "causal": True},
+    ref_case("x_ref_linear_attention_causal_long_h1", "LinearAttention", {"d_model": 8, "n_heads": 1, "causal": True},
              {"input": torch.randn(1, 40, 8)}, ["output"], seed=16, atol=5e-5)
-    ref_case("x_attn_ref_linear_attention_h4", "LinearAttention", {"d_model": 16, "n_heads": 4, "causal": False},
+    ref_case("x_ref_linear_attention_h4", "LinearAttention", {"d_model": 16, "n_heads": 4, "causal": False},
              {"input": torch.randn(3, 11, 16)}, ["output"], seed=17)
-    ref_case("x_attn_ref_sinusoidal_pe_long", "SinusoidalPositionalEncoding", {"d_model": 32, "max_len": 600},
+    ref_case("x_ref_sinusoidal_pe_long", "SinusoidalPositionalEncoding", {"d_model": 32, "max_len": 600},
              {"input": torch.randn(1, 20, 32)}, ["output"], buffers=True, rtol=1e-4, atol=1e-5, seed=18)
-    ref_case("x_attn_ref_bahdanau_wide", "AdditiveAttention", {"query_dim": 3, "key_dim": 9, "hidden_dim": 16},
+    ref_case("x_ref_bahdanau_wide", "AdditiveAttention", {"query_dim": 3, "key_dim": 9, "hidden_dim": 16},
              {"query": torch.randn(2, 3), "keys": torch.randn(2, 11, 9)}, ["context", "weights"], rtol=1e-4, atol=1e-5, seed=19)
 
     # scaled dot-product attention (functional)
-    sdpa_case("x_attn_sdpa_4d_float_mask", (2, 3, 4, 8), (2, 3, 6, 8), (2, 3, 6, 5), mask=0.5 * torch.randn(4, 6), seed=20)
-    sdpa_case("x_attn_sdpa_bool_mask_broadcast", (2, 5, 4), (2, 7, 4), (2, 7, 3), mask=random_bool_mask((2, 1, 7)), seed=21)
-    sdpa_case("x_attn_sdpa_causal_scale", (3, 6, 4), (3, 6, 4), (3, 6, 4), is_causal=True, scale=0.3, seed=22)
+    sdpa_case("x_sdpa_4d_float_mask", (2, 3, 4, 8), (2, 3, 6, 8), (2, 3, 6, 5), mask=0.5 * torch.randn(4, 6), seed=20)
+    sdpa_case("x_sdpa_bool_mask_broadcast", (2, 5, 4), (2, 7, 4), (2, 7, 3), mask=random_bool_mask((2, 1, 7)), seed=21)
+    sdpa_case("x_sdpa_causal_scale", (3, 6, 4), (3, 6, 4), (3, 6, 4), is_causal=True, scale=0.3, seed=22)
 
 
 if __name__ == "__main__":

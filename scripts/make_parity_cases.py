@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generates PyTorch parity cases for Loom's recurrent layers (test/parity/*.safetensors).
+"""Generates PyTorch parity cases for Loom's recurrent layers (test/parity/recurrent/*.safetensors).
 
 Configurations beyond the shared fixtures: more layers, no bias, other sizes, long sequences,
 batch-first or not, unbatched input, absent initial states, eval-mode dropout, cells without bias or
@@ -12,7 +12,8 @@ pack_padded_sequence(enforce_sorted=False) -> module -> pad_packed_sequence(tota
 past each sequence's end are zero and h_n is each sequence's state at its own last step.
 
 Needs PyTorch (Debian: apt-get install python3-torch); the tests only read the generated files.
-Usage: python3 scripts/make_parity_cases.py [OUT_DIR]   (default test/parity)
+Usage: python3 scripts/make_parity_cases.py [OUT_DIR]   (default test/parity; writes OUT_DIR/recurrent/)
+Also the helpers of the other make_*_cases.py: write_safetensors, one_output_case, area_dir.
 """
 import json
 import os
@@ -24,6 +25,15 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 DTYPES = {torch.float32: "F32", torch.int64: "I64", torch.bool: "BOOL"}
+PARITY_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "parity")
+
+
+def area_dir(area, root=None):
+    """The folder of one area (recurrent, attention, ...; see test/parity/README.md) under `root`
+    (default test/parity), created if missing."""
+    path = os.path.join(root or PARITY_ROOT, area)
+    os.makedirs(path, exist_ok=True)
+    return path
 
 
 def write_safetensors(path, tensors, spec):
@@ -166,8 +176,7 @@ def cell_case(out_dir, name, cls, args, *, B, seed=0, rtol=1e-4, atol=1e-5):
 
 
 def main():
-    out_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "test", "parity")
-    os.makedirs(out_dir, exist_ok=True)
+    out_dir = area_dir("recurrent", sys.argv[1] if len(sys.argv) > 1 else None)
     torch.set_num_threads(1)
 
     # unseen configurations

@@ -3,13 +3,13 @@
 reference modules SqueezeExcitation, PatchMerging, SwinBlock, ViT) in configurations the shared fixtures
 do not have: strides, padding, dilation, groups, padding modes, ceil mode, count_include_pad=False,
 cumulative-average BatchNorm, shifted Swin windows, other ViT sizes. Same format as
-shared/fixtures/parity; files are named x_vision_*.safetensors.
+shared/fixtures/parity; files are test/parity/vision/x_*.safetensors.
 
 The ref.* modules come from reference_modules.py beside the shared fixtures (PARITY_DIR, default
 /work/shared/fixtures/parity, or ../shared/fixtures/parity next to the repository).
 
 Needs PyTorch (Debian: apt-get install python3-torch; run with /usr/bin/python3); tests only read the files.
-Usage: /usr/bin/python3 scripts/make_vision_cases.py [OUT_DIR]   (default test/parity)
+Usage: /usr/bin/python3 scripts/make_vision_cases.py [OUT_DIR]   (default test/parity; writes OUT_DIR/vision/)
 """
 import os
 import sys
@@ -20,7 +20,7 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from make_parity_cases import one_output_case, write_safetensors  # noqa: E402
+from make_parity_cases import area_dir, one_output_case, write_safetensors  # noqa: E402
 
 
 def parity_dir():
@@ -35,7 +35,7 @@ import reference_modules as ref  # noqa: E402
 
 
 def module_case(out, name, cls, args, inputs, **kw):
-    one_output_case(os.path.join(out, f"x_vision_{name}.safetensors"), cls, args, inputs, **kw)
+    one_output_case(os.path.join(out, f"x_{name}.safetensors"), cls, args, inputs, **kw)
 
 
 def functional_case(out, name, fn, kwargs, inputs, rtol=1e-4, atol=1e-5):
@@ -48,11 +48,11 @@ def functional_case(out, name, fn, kwargs, inputs, rtol=1e-4, atol=1e-5):
     t["cotangent/output"] = cot
     t.update({f"grad/input/{k}": v.grad for k, v in ins.items()})
     spec = dict(kind="functional", fn=fn, kwargs=kwargs, inputs=list(inputs), outputs=["output"], rtol=rtol, atol=atol)
-    write_safetensors(os.path.join(out, f"x_vision_{name}.safetensors"), t, spec)
+    write_safetensors(os.path.join(out, f"x_{name}.safetensors"), t, spec)
 
 
-def main(out):
-    os.makedirs(out, exist_ok=True)
+def main(root):
+    out = area_dir("vision", root)
     torch.manual_seed(0)
     r = torch.randn
 
@@ -110,4 +110,4 @@ def main(out):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "test", "parity"))
+    main(sys.argv[1] if len(sys.argv) > 1 else None)

@@ -1,12 +1,9 @@
 /** Attention and Transformers: PyTorch parity, gradients of the fused ops, masking, stacks and the GPT cache. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import { noGrad } from '../src/core/autograd.js';
 import { fromArray, randint, randn, tensor } from '../src/core/creation.js';
-import { gradcheck } from '../src/core/gradcheck.js';
 import { cat } from '../src/core/ops/join.js';
 import { Generator, manualSeed } from '../src/core/random.js';
 import type { Tensor } from '../src/core/tensor.js';
@@ -15,32 +12,18 @@ import {
   AdditiveAttention, attention, causalLinearAttention, F, generateSquareSubsequentMask, LayerNorm, LinearAttention, LinearAttentionState,
   MultiheadAttention, Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer,
 } from '../src/nn/index.js';
-import { caseFiles, runCase } from '../src/parity/runner.js';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const ATTENTION_CASE = /^(x_attn_|mha_|encoder_layer|decoder_layer|ref_(sinusoidal_pe|linear_attention|bahdanau_attention))/;
-
-function close(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: string): void {
-  assert.equal(a.length, b.length, `${what}: length`);
-  for (let i = 0; i < a.length; i++)
-    assert.ok(Math.abs(a[i] - b[i]) <= tol * (1 + Math.abs(b[i])), `${what}: element ${i} is ${a[i]}, expected ${b[i]}`);
-}
+import { testParityCases } from './helpers/cases.js';
+import { assertClose } from './helpers/close.js';
+import { assertGradcheck } from './helpers/gradcheck.js';
 
 const finite = (t: Tensor) => Array.from(t.toArray()).every(Number.isFinite);
 
-describe('PyTorch parity (attention cases in test/parity)', () => {
-  const files = caseFiles(join(root, 'test/parity')).filter((f) => ATTENTION_CASE.test(f.split('/').pop()!));
+describe('PyTorch parity (test/parity/attention)', () => {
+  const names = testParityCases('attention');
   test('there are fixture and unseen-configuration cases', () => {
-    assert.ok(files.length >= 30, `only ${files.length} attention cases`);
-    assert.ok(files.some((f) => f.includes('x_attn_')));
+    assert.ok(names.length >= 30, `only ${names.length} attention cases`);
+    assert.ok(names.includes('attention/mha_self') && names.some((n) => n.startsWith('attention/x_')));
   });
-  for (const f of files) {
-    const name = f.split('/').pop()!.replace('.safetensors', '');
-    test(name, () => {
-      const r = runCase(f);
-      assert.ok(r.ok, r.message);
-    });
-  }
 });
 
 describe('fused scaled dot-product attention', () => {
@@ -51,7 +34,7 @@ describe('fused scaled dot-product attention', () => {
     const v = randn([2, 5, 3], { requiresGrad: true });
     const m = randn([3, 5], { requiresGrad: true });
     const pad = fromArray([0, 0, 1, 0, 0], [5], { dtype: 'bool' });
-    gradcheck((q, k, v, m) => {
+    assertGradcheck((q, k, v, m) => {
       const [o, w] = attention(q, k, v, { masks: [m, pad] });
       return cat([o.flatten(), w!.flatten()]);
     }, [q, k, v, m]);
@@ -62,7 +45,7 @@ describe('fused scaled dot-product attention', () => {
     const q = randn([1, 2, 4, 3], { requiresGrad: true });
     const k = randn([1, 2, 4, 3], { requiresGrad: true });
     const v = randn([1, 2, 4, 2], { requiresGrad: true });
-    gradcheck((q, k, v) => attention(q, k, v, { isCausal: true, scale: 0.7, dropoutP: 0.3, generator: new Generator(9), needWeights: false })[0], [q, k, v]);
+    assertGradcheck((q, k, v) => attention(q, k, v, { isCausal: true, scale: 0.7, dropoutP: 0.3, generator: new Generator(9), needWeights: false })[0], [q, k, v]);
   });
 
   test('matches the composed softmax(q k^T / sqrt(E) + mask) v', () => {
@@ -72,7 +55,7 @@ describe('fused scaled dot-product attention', () => {
     const v = randn([2, 5, 3]);
     const mask = randn([4, 5]);
     const want = q.matmul(k.transpose(-1, -2)).mul(1 / Math.sqrt(6)).add(mask).softmax(-1).matmul(v);
-    close(F.scaledDotProductAttention(q, k, v, { attnMask: mask }).toArray(), want.toArray(), 1e-5, 'sdpa');
+    assertClose(F.scaledDotProductAttention(q, k, v, { attnMask: mask }).toArray(), want.toArray(), 1e-5, 'sdpa');
   });
 
   test('bool masks: true = masked out, the same as a -inf float mask', () => {
@@ -82,7 +65,7 @@ describe('fused scaled dot-product attention', () => {
     const float = fromArray(Array.from(bool.toArray(), (b) => (b ? -Infinity : 0)), [3, 5]);
     const [o1, w1] = attention(q, k, v, { masks: [bool] });
     const [o2] = attention(q, k, v, { masks: [float] });
-    close(o1.toArray(), o2.toArray(), 1e-6, 'bool vs float');
+    assertClose(o1.toArray(), o2.toArray(), 1e-6, 'bool vs float');
     const w = w1!.toArray();
     bool.toArray().forEach((b, i) => b && assert.equal(w[i], 0, `masked weight ${i}`));
   });
@@ -111,7 +94,7 @@ describe('fused scaled dot-product attention', () => {
     assert.ok(finite(y) && finite(w!));
     assert.deepEqual(Array.from(w!.select(0, 1).toArray()), new Array(9).fill(0));
     // its attention output is zero, so the layer returns out_proj's bias (zero-initialised)
-    close(y.select(0, 1).toArray(), new Float32Array(24), 0, 'padded output');
+    assertClose(y.select(0, 1).toArray(), new Float32Array(24), 0, 'padded output');
   });
 
   test('shape errors name both shapes', () => {
@@ -127,7 +110,7 @@ describe('causal linear attention', () => {
     const q = randn([2, 5, 3]).abs().add(0.1).detach().requiresGrad_(true);
     const k = randn([2, 5, 3]).abs().add(0.1).detach().requiresGrad_(true);
     const v = randn([2, 5, 2], { requiresGrad: true });
-    gradcheck((q, k, v) => causalLinearAttention(q, k, v), [q, k, v]);
+    assertGradcheck((q, k, v) => causalLinearAttention(q, k, v), [q, k, v]);
     // continuing from a state holding a prefix (the state is a constant: each call gets a fresh copy)
     const prefix = new LinearAttentionState(2, 3, 2);
     noGrad(() => causalLinearAttention(q, k, v, 1e-6, prefix));
@@ -137,7 +120,7 @@ describe('causal linear attention', () => {
       s.z.set(prefix.z);
       return s;
     };
-    gradcheck((q, k, v) => causalLinearAttention(q, k, v, 1e-6, copy()), [q, k, v]);
+    assertGradcheck((q, k, v) => causalLinearAttention(q, k, v, 1e-6, copy()), [q, k, v]);
   });
 
   test('equals the quadratic masked form, and position t ignores later inputs', () => {
@@ -148,13 +131,13 @@ describe('causal linear attention', () => {
     // A = tril(q k^T); y = A v / (A 1 + eps)
     const A = q.matmul(k.transpose(-1, -2)).tril();
     const want = A.matmul(v).div(A.sum(-1, true).add(1e-6));
-    close(causalLinearAttention(q, k, v).toArray(), want.toArray(), 1e-5, 'causal linear attention');
+    assertClose(causalLinearAttention(q, k, v).toArray(), want.toArray(), 1e-5, 'causal linear attention');
 
     const la = new LinearAttention(8, 2, { causal: true });
     const x = randn([1, 6, 8]);
     const y = la.forward(x);
     const x2 = cat([x.narrow(1, 0, 3), randn([1, 3, 8])], 1);
-    close(la.forward(x2).narrow(1, 0, 3).toArray(), y.narrow(1, 0, 3).toArray(), 1e-6, 'prefix unchanged');
+    assertClose(la.forward(x2).narrow(1, 0, 3).toArray(), y.narrow(1, 0, 3).toArray(), 1e-6, 'prefix unchanged');
   });
 });
 
@@ -195,12 +178,12 @@ describe('Transformer stacks', () => {
     assert.equal(ws.length, 2);
     for (const w of ws) {
       assert.deepEqual(w!.shape, [B, T, T]);
-      close(w!.sum(-1).toArray(), new Float32Array(B * T).fill(1), 1e-5, 'rows sum to 1');
+      assertClose(w!.sum(-1).toArray(), new Float32Array(B * T).fill(1), 1e-5, 'rows sum to 1');
       assert.equal(w!.tolist() && (w!.tolist() as number[][][])[0][0][1], 0); // causal: query 0 does not see key 1
     }
     // layer 0's weights are its self-attention's on the input
     const [, direct] = enc.layers.at(0).selfAttn.forward(src, src, src, { attnMask: causal });
-    close(ws[0]!.toArray(), direct!.toArray(), 1e-6, 'layer 0 weights');
+    assertClose(ws[0]!.toArray(), direct!.toArray(), 1e-6, 'layer 0 weights');
     enc.forward(src);
     assert.equal(enc.attentionWeights()[0], null, 'not kept without needWeights');
 
@@ -219,8 +202,8 @@ describe('Transformer stacks', () => {
     const a = layer.forward(tgt, mem, mask, null, null, pad);
     const b = layer.forward(tgt, mem, { tgtMask: mask, memoryKeyPaddingMask: pad });
     const c = layer.forward(tgt, mem, null, null, null, pad, { tgtIsCausal: true });
-    close(a.toArray(), b.toArray(), 0, 'positional vs options');
-    close(a.toArray(), c.toArray(), 1e-6, 'float causal mask vs isCausal');
+    assertClose(a.toArray(), b.toArray(), 0, 'positional vs options');
+    assertClose(a.toArray(), c.toArray(), 1e-6, 'float causal mask vs isCausal');
   });
 });
 
@@ -232,7 +215,7 @@ describe('AdditiveAttention', () => {
     const [ctx, w] = att.forward(randn([2, 3]), randn([2, 3, 4]), mask);
     const wa = w.toArray();
     assert.equal(wa[2], 0);
-    close([wa[0] + wa[1]], [1], 1e-6, 'row 0 sums to 1');
+    assertClose([wa[0] + wa[1]], [1], 1e-6, 'row 0 sums to 1');
     assert.deepEqual(Array.from(wa.slice(3)), [0, 0, 0]);
     assert.deepEqual(Array.from(ctx.select(0, 1).toArray()), [0, 0, 0, 0]);
   });
@@ -263,14 +246,14 @@ describe('GPT', () => {
       const cache = gpt.createCache(B);
       for (let t = 0; t < T; t++) {
         const step = gpt.step(ids.narrow(1, t, 1).contiguous(), cache); // (B, 1, V)
-        close(step.toArray(), full.narrow(1, t, 1).toArray(), 1e-4, `position ${t}`);
+        assertClose(step.toArray(), full.narrow(1, t, 1).toArray(), 1e-4, `position ${t}`);
       }
       // a prefill chunk then single tokens, from a reset cache
       cache.reset();
       const pre = gpt.step(ids.narrow(1, 0, 6).contiguous(), cache);
-      close(pre.toArray(), full.narrow(1, 0, 6).toArray(), 1e-4, 'prefill');
+      assertClose(pre.toArray(), full.narrow(1, 0, 6).toArray(), 1e-4, 'prefill');
       const rest = gpt.step(ids.narrow(1, 6, 4).contiguous(), cache);
-      close(rest.toArray(), full.narrow(1, 6, 4).toArray(), 1e-4, 'chunk after prefill');
+      assertClose(rest.toArray(), full.narrow(1, 6, 4).toArray(), 1e-4, 'chunk after prefill');
       assert.equal(cache.length, 10);
       assert.throws(() => gpt.step(ids.narrow(1, 0, 3).contiguous(), cache), /exceed blockSize 12/);
     }

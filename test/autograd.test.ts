@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { enableGrad, isGradEnabled, noGrad, ones, tensor } from '../src/index.js';
-import { assertClose } from './helpers/core.js';
+import { assertClose } from './helpers/close.js';
 
 test('gradients accumulate over two backward calls until reset', () => {
   const x = tensor([1, 2, 3], { requiresGrad: true });

@@ -13,6 +13,7 @@ import { createWasmBackend, type WasmBackend } from '../src/backends/wasm/backen
 import { fromArray, randint, randn } from '../src/core/creation.js';
 import { Generator } from '../src/core/random.js';
 import { Tensor } from '../src/core/tensor.js';
+import { assertClose } from './helpers/close.js';
 
 const gen = new Generator(1234);
 
@@ -30,22 +31,9 @@ function copyOf(t: Tensor): Tensor {
   return fromArray(t.toArray(), [...t.shape], { dtype: t.dtype });
 }
 
-/** |got - want| <= atol + rtol |want| everywhere; NaN matches NaN, infinities must be equal. */
+/** The backend's values match the reference's: allclose (test/helpers/close.ts), NaN where the reference has NaN. */
 function close(got: ArrayLike<number>, want: ArrayLike<number>, what: string, rtol = 1e-5, atol = 1e-6): void {
-  assert.equal(got.length, want.length, `${what}: ${got.length} elements, expected ${want.length}`);
-  for (let i = 0; i < got.length; i++) {
-    const g = got[i];
-    const w = want[i];
-    if (Number.isNaN(w)) {
-      assert.ok(Number.isNaN(g), `${what}[${i}]: got ${g}, expected NaN`);
-      continue;
-    }
-    if (!Number.isFinite(w)) {
-      assert.equal(g, w, `${what}[${i}]`);
-      continue;
-    }
-    assert.ok(Math.abs(g - w) <= atol + rtol * Math.abs(w), `${what}[${i}]: got ${g}, expected ${w} (|diff| ${Math.abs(g - w)})`);
-  }
+  assertClose(got, want, { rtol, atol, equalNan: true }, what);
 }
 
 function under<T>(b: Backend, fn: () => T): T {

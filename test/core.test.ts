@@ -6,7 +6,7 @@ import {
   arange, cat, eye, fromArray, full, Generator, manualSeed, ones, onesLike, rand, randint, randn, stack, tensor,
   where, zeros, zerosLike, type Tensor,
 } from '../src/index.js';
-import { assertClose } from './helpers/core.js';
+import { assertClose } from './helpers/close.js';
 
 const f = (data: unknown) => tensor(data as number[]);
 const i32 = (data: unknown) => tensor(data as number[], { dtype: 'int32' });

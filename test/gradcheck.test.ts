@@ -4,9 +4,8 @@ import assert from 'node:assert/strict';
 import { cat, stack, tensor, where } from '../src/index.js';
 import { gradcheck } from '../src/core/gradcheck.js';
 import { withGrad, type Tensor } from '../src/core/tensor.js';
-import { awayFromZero, distinct, param, uniform } from './helpers/core.js';
-
-const ok = (fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[]) => assert.equal(gradcheck(fn, inputs), true);
+import { assertGradcheck as ok } from './helpers/gradcheck.js';
+import { awayFromZero, distinct, param, uniform } from './helpers/inputs.js';
 
 test('gradcheck: catches a wrong gradient and names input, element and both values', () => {
   const doubled = (x: Tensor) => withGrad('bad', x.detach().square(), [x], (g) => [g.mul(x).mul(4)]); // true: 2x
@@ -16,6 +15,14 @@ test('gradcheck: catches a wrong gradient and names input, element and both valu
   x.grad = null;
   ok((x) => withGrad('good', x.detach().square(), [x], (g) => [g.mul(x).mul(2)]), [x]);
   assert.equal(x.grad, null);
+});
+
+test('gradcheck: a one-element output is its own loss, so a gradient 5% off is caught at the default tolerances', () => {
+  // a random cotangent w would scale the check: with w = -0.04, a 5% error would shrink below atol
+  const x = param([2, 3]);
+  const sumSquares = (k: number) => (x: Tensor) => withGrad('sumSquares', x.detach().square().sum(), [x], (g) => [g.mul(x).mul(k)]);
+  ok(sumSquares(2), [x]);
+  assert.throws(() => gradcheck(sumSquares(2.1), [x]), /analytic -?[\d.e-]+ vs numeric -?[\d.e-]+/);
 });
 
 test('gradcheck: skips inputs that do not require grad; rejects non-leaves and gradient-free outputs', () => {

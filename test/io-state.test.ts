@@ -4,12 +4,12 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { manualSeed } from '../src/core/random.js';
 import { load, save } from '../src/io/state.js';
 import { SafetensorsError } from '../src/io/safetensors.js';
 import { LSTM, Linear, Sequential, LayerNorm } from '../src/nn/index.js';
-import { loadCase } from '../src/parity/case.js';
+import { parityCase } from './helpers/cases.js';
+import { assertClose } from './helpers/close.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'loom-state-'));
 
@@ -27,8 +27,7 @@ test('save then load restores every tensor exactly and leaves no temporary file'
 });
 
 test('a PyTorch state dict (LSTM keys weight_ih_l0, ...) loads unchanged and gives PyTorch outputs', () => {
-  const root = fileURLToPath(new URL('../../', import.meta.url));
-  const c = loadCase(join(root, 'test/parity/lstm_1layer.safetensors'));
+  const c = parityCase('recurrent/lstm_1layer');
   const args = c.spec.args as { input_size: number; hidden_size: number; batch_first: boolean };
   const lstm = new LSTM(args.input_size, args.hidden_size, { batchFirst: args.batch_first });
   const params = new Map(c.keys('param/').map((k) => [k, c.tensor(`param/${k}`)]));
@@ -38,8 +37,7 @@ test('a PyTorch state dict (LSTM keys weight_ih_l0, ...) loads unchanged and giv
   save({ stateDict: () => params } as unknown as Parameters<typeof save>[0], path);
   load(lstm, path);
   const [out] = lstm.forward(c.tensor('input/input'), [c.tensor('input/h0'), c.tensor('input/c0')]);
-  const want = c.tensor('output/output').toArray();
-  out.toArray().forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-4, `element ${i}`));
+  assertClose(out, c.tensor('output/output'), { rtol: 0, atol: 1e-4 }, 'output');
 });
 
 test('load refuses a corrupt file, a missing file and mismatched keys with the reason', () => {

@@ -1,91 +1,30 @@
-import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 
-import { noGrad } from '../src/core/autograd.js';
 import { fromArray, randn, tensor, zeros } from '../src/core/creation.js';
 import { manualSeed } from '../src/core/random.js';
 import { Tensor } from '../src/core/tensor.js';
-import { parseSafetensors, type SafeTensor } from '../src/io/safetensors.js';
 import {
   BCEWithLogitsLoss, CrossEntropyLoss, Dropout, Embedding, F, GELU, init, LayerNorm, Linear, LogSoftmax, Module,
   ModuleDict, ModuleList, MSELoss, NLLLoss, Parameter, ReLU, Sequential, Sigmoid, Softmax, Tanh,
 } from '../src/nn/index.js';
-
-/** The repo's copies of the PyTorch parity cases (test/parity; compiled tests run from dist/test). */
-const FIXTURES = fileURLToPath(new URL('../../test/parity', import.meta.url));
+import { parityCase } from './helpers/cases.js';
+import { assertClose } from './helpers/close.js';
+import { assertGradcheck } from './helpers/gradcheck.js';
 
 // ---- helpers -----------------------------------------------------------------------------------
 
-function toTensor(st: SafeTensor): Tensor {
-  if (st.dtype === 'F32') return fromArray(st.data as Float32Array, st.shape);
-  if (st.dtype === 'I64') return fromArray(Int32Array.from(st.data as BigInt64Array, Number), st.shape, { dtype: 'int32' });
-  if (st.dtype === 'BOOL') return fromArray(st.data as Uint8Array, st.shape, { dtype: 'bool' });
-  throw new Error(`unsupported fixture dtype ${st.dtype}`);
-}
-
-interface Case {
-  spec: { args?: Record<string, unknown>; kwargs?: Record<string, unknown>; rtol: number; atol: number; inputs: string[] };
-  get(key: string): Tensor;
-  keys(prefix: string): string[];
-}
-
-function loadCase(name: string): Case {
-  const file = parseSafetensors(new Uint8Array(readFileSync(`${FIXTURES}/${name}.safetensors`)), name);
-  return {
-    spec: JSON.parse(file.metadata.spec),
-    get(key) {
-      const st = file.tensors.get(key);
-      if (!st) throw new Error(`${name}: no tensor ${key}`);
-      return toTensor(st);
-    },
-    keys: (prefix) => [...file.tensors.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)),
-  };
-}
-
-/** abs(a - b) <= atol + rtol * abs(b), elementwise, with the worst element in the message. */
-function assertClose(actual: Tensor | null, expected: Tensor, rtol: number, atol: number, what: string): void {
-  assert.ok(actual, `${what}: missing`);
-  assert.deepEqual([...actual.shape], [...expected.shape], `${what}: shape`);
-  const a = actual.toArray();
-  const b = expected.toArray();
-  for (let i = 0; i < a.length; i++) {
-    const ok = Math.abs(a[i] - b[i]) <= atol + rtol * Math.abs(b[i]);
-    if (!ok) assert.fail(`${what}[${i}]: got ${a[i]}, expected ${b[i]} (rtol ${rtol}, atol ${atol})`);
-  }
-}
-
 /** The elements as a plain number array. */
 const values = (t: Tensor): number[] => Array.from(t.toArray());
-
-const near = (a: number, b: number, tol: number, what = '') => assert.ok(Math.abs(a - b) <= tol, `${what} ${a} vs ${b} (tol ${tol})`);
 
 /** L = sum_o sum(output_o * cotangent_o), the fixtures' scalar loss. */
 const weighted = (out: Tensor, cot: Tensor): Tensor => (cot.ndim === 0 ? out.mul(cot) : out.mul(cot).sum());
 
 /**
- * Central differences of a scalar function against autograd, in float32: h = 1e-2 and loose tolerances
- * (the float32 rounding of f(x +- h) is ~1e-7 |f| / h).
+ * Central differences of a scalar loss at eps = 1e-2 (the float32 rounding of L(x +- eps) is ~1e-7 |L| / eps),
+ * atol 2e-3, rtol 2e-2.
  */
-function gradCheck(f: (xs: Tensor[]) => Tensor, inputs: Tensor[], { h = 1e-2, atol = 2e-3, rtol = 2e-2 } = {}): void {
-  const leaves = inputs.map((x) => x.clone().detach().requiresGrad_());
-  f(leaves).backward();
-  inputs.forEach((x, k) => {
-    const base = Float32Array.from(x.toArray());
-    const analytic = leaves[k].grad!.toArray();
-    for (let i = 0; i < base.length; i++) {
-      const at = (delta: number) => {
-        const p = Float32Array.from(base);
-        p[i] += delta;
-        const xs = inputs.map((y, j) => (j === k ? fromArray(p, x.shape) : y));
-        return noGrad(() => f(xs).item());
-      };
-      const numeric = (at(h) - at(-h)) / (2 * h);
-      assert.ok(Math.abs(numeric - analytic[i]) <= atol + rtol * Math.abs(numeric), `input ${k}[${i}]: autograd ${analytic[i]}, finite difference ${numeric}`);
-    }
-  });
-}
+const FD = { eps: 1e-2, atol: 2e-3, rtol: 2e-2 };
 
 // ---- Module: registration, state dict, modes ---------------------------------------------------------
 
@@ -205,11 +144,11 @@ describe('init', () => {
       assert.ok(Math.max(...v) > 0.9 * bound && Math.min(...v) < -0.9 * bound);
     }
     const w = values(lin.weight);
-    near(w.reduce((a, x) => a + x * x, 0) / w.length, (bound * bound) / 3, 1e-4, 'U(-b, b) variance');
+    assertClose(w.reduce((a, x) => a + x * x, 0) / w.length, (bound * bound) / 3, { rtol: 0, atol: 1e-4 }, 'U(-b, b) variance');
     const emb = new Embedding(500, 40, { paddingIdx: 3 });
     const e = values(emb.weight);
     assert.ok(e.slice(120, 160).every((x) => x === 0));
-    near(e.reduce((a, x) => a + x * x, 0) / (e.length - 40), 1, 0.03, 'N(0,1) variance');
+    assertClose(e.reduce((a, x) => a + x * x, 0) / (e.length - 40), 1, { rtol: 0, atol: 0.03 }, 'N(0,1) variance');
     const ln = new LayerNorm([2, 3]);
     assert.deepEqual([...ln.weight!.toArray()], [1, 1, 1, 1, 1, 1]);
     assert.deepEqual([...ln.bias!.toArray()], [0, 0, 0, 0, 0, 0]);
@@ -222,7 +161,7 @@ describe('init', () => {
     const k = init.kaimingUniform_(zeros([30, 50]), 0, { nonlinearity: 'relu' });
     assert.ok(k.toArray().every((x) => Math.abs(x) <= Math.sqrt(6 / 50)));
     const n = values(init.xavierNormal_(zeros([200, 300])));
-    near(n.reduce((s, x) => s + x * x, 0) / n.length, 2 / 500, 2e-4, 'xavier normal variance');
+    assertClose(n.reduce((s, x) => s + x * x, 0) / n.length, 2 / 500, { rtol: 0, atol: 2e-4 }, 'xavier normal variance');
     const view = zeros([4, 6]).T; // a strided view is filled in place too
     init.ones_(view);
     assert.ok(view.toArray().every((x) => x === 1));
@@ -233,26 +172,25 @@ describe('init', () => {
 
 function moduleParity(name: string, build: (args: Record<string, unknown>) => Module & { forward(x: Tensor): Tensor }): void {
   test(`${name} matches PyTorch (output and gradients)`, () => {
-    const c = loadCase(name);
+    const c = parityCase(name);
     const m = build(c.spec.args!);
-    const params = new Map(c.keys('param/').map((k) => [k, c.get(`param/${k}`)]));
+    const params = new Map(c.keys('param/').map((k) => [k, c.tensor(`param/${k}`)]));
     m.loadStateDict(params);
-    const x = c.get('input/input');
+    const x = c.tensor('input/input');
     if (x.dtype === 'float32') x.requiresGrad_();
     const out = m.forward(x);
-    const { rtol, atol } = c.spec;
-    assertClose(out, c.get('output/output'), rtol, atol, 'output');
-    weighted(out, c.get('cotangent/output')).backward();
-    for (const [k, p] of m.namedParameters()) assertClose(p.grad, c.get(`grad/param/${k}`), rtol, atol, `grad ${k}`);
-    if (c.keys('grad/input/').includes('input')) assertClose(x.grad, c.get('grad/input/input'), rtol, atol, 'grad input');
+    assertClose(out, c.tensor('output/output'), c.spec, 'output');
+    weighted(out, c.tensor('cotangent/output')).backward();
+    for (const [k, p] of m.namedParameters()) assertClose(p.grad, c.tensor(`grad/param/${k}`), c.spec, `grad ${k}`);
+    if (c.has('grad/input/input')) assertClose(x.grad, c.tensor('grad/input/input'), c.spec, 'grad input');
   });
 }
 
 describe('layers', () => {
-  moduleParity('linear', (a) => new Linear(a.in_features as number, a.out_features as number, { bias: a.bias as boolean }));
-  moduleParity('linear_nobias', (a) => new Linear(a.in_features as number, a.out_features as number, { bias: a.bias as boolean }));
-  moduleParity('layernorm', (a) => new LayerNorm(a.normalized_shape as number[], { eps: a.eps as number }));
-  moduleParity('embedding', (a) => new Embedding(a.num_embeddings as number, a.embedding_dim as number, { paddingIdx: a.padding_idx as number }));
+  moduleParity('layers/linear', (a) => new Linear(a.in_features as number, a.out_features as number, { bias: a.bias as boolean }));
+  moduleParity('layers/linear_nobias', (a) => new Linear(a.in_features as number, a.out_features as number, { bias: a.bias as boolean }));
+  moduleParity('layers/layernorm', (a) => new LayerNorm(a.normalized_shape as number[], { eps: a.eps as number }));
+  moduleParity('layers/embedding', (a) => new Embedding(a.num_embeddings as number, a.embedding_dim as number, { paddingIdx: a.padding_idx as number }));
 
   test('Linear shape errors name both sizes; 1-D and N-D inputs work', () => {
     const lin = new Linear(64, 8);
@@ -264,19 +202,19 @@ describe('layers', () => {
 
   test('LayerNorm: finite-difference gradients for input, weight and bias; shape errors', () => {
     manualSeed(3);
-    const x = randn([3, 2, 5]);
-    const w = randn([2, 5]);
-    const b = randn([2, 5]);
+    const x = randn([3, 2, 5], { requiresGrad: true });
+    const w = randn([2, 5], { requiresGrad: true });
+    const b = randn([2, 5], { requiresGrad: true });
     const cot = randn([3, 2, 5]);
-    gradCheck(([x, w, b]) => F.layerNorm(x, [2, 5], w, b).mul(cot).sum(), [x, w, b]);
-    gradCheck(([x]) => F.layerNorm(x, 5).mul(cot).sum(), [x]);
+    assertGradcheck((x, w, b) => F.layerNorm(x, [2, 5], w, b).mul(cot).sum(), [x, w, b], FD);
+    assertGradcheck((x) => F.layerNorm(x, 5).mul(cot).sum(), [x], FD);
     assert.throws(() => new LayerNorm(8).forward(zeros([2, 4, 7])), /normalized_shape=\[8\], expected input with shape \[\*, 8\], but got input of shape \[2, 4, 7\]/);
     const noAffine = new LayerNorm(4, { elementwiseAffine: false });
     assert.equal(noAffine.parameters().length, 0);
     assert.equal(new LayerNorm(4, { bias: false }).parameters().length, 1);
     const y = noAffine.forward(tensor([[1, 2, 3, 4]])).toArray();
     const rstd = 1 / Math.sqrt(1.25 + 1e-5); // biased variance of 1..4 is 1.25
-    y.forEach((v, i) => near(v, (i + 1 - 2.5) * rstd, 1e-6));
+    y.forEach((v, i) => assertClose(v, (i + 1 - 2.5) * rstd, { rtol: 0, atol: 1e-6 }));
   });
 
   test('Embedding: the padding row gets no gradient; negative paddingIdx; range and dtype errors', () => {
@@ -308,8 +246,8 @@ describe('layers', () => {
       if (e === 0) zerosSeen++;
       else assert.equal(e, scale);
     }
-    near(zerosSeen / n, 0.25, 0.01, 'drop rate');
-    near(values(y).reduce((a, e) => a + e, 0) / n, 1, 0.01, 'mean preserved');
+    assertClose(zerosSeen / n, 0.25, { rtol: 0, atol: 0.01 }, 'drop rate');
+    assertClose(values(y).reduce((a, e) => a + e, 0) / n, 1, { rtol: 0, atol: 0.01 }, 'mean preserved');
     y.sum().backward();
     assert.deepEqual(x.grad!.toArray(), v);
     drop.eval();
@@ -351,16 +289,16 @@ const FUNCTIONAL: Record<string, Fn> = {
 
 describe('functional parity', () => {
   for (const [name, fn] of Object.entries(FUNCTIONAL))
-    test(`${name} matches PyTorch (output and gradients)`, () => {
-      const c = loadCase(name);
-      const inputs = c.spec.inputs.map((k) => c.get(`input/${k}`));
+    test(`functional/${name} matches PyTorch (output and gradients)`, () => {
+      const c = parityCase(`functional/${name}`);
+      const names = c.spec.inputs!;
+      const inputs = names.map((k) => c.tensor(`input/${k}`));
       const withGrads = new Set(c.keys('grad/input/'));
-      c.spec.inputs.forEach((k, i) => withGrads.has(k) && inputs[i].requiresGrad_());
+      names.forEach((k, i) => withGrads.has(k) && inputs[i].requiresGrad_());
       const out = fn(inputs, c.spec.kwargs ?? {});
-      const { rtol, atol } = c.spec;
-      assertClose(out, c.get('output/output'), rtol, atol, 'output');
-      weighted(out, c.get('cotangent/output')).backward();
-      c.spec.inputs.forEach((k, i) => withGrads.has(k) && assertClose(inputs[i].grad, c.get(`grad/input/${k}`), rtol, atol, `grad ${k}`));
+      assertClose(out, c.tensor('output/output'), c.spec, 'output');
+      weighted(out, c.tensor('cotangent/output')).backward();
+      names.forEach((k, i) => withGrads.has(k) && assertClose(inputs[i].grad, c.tensor(`grad/input/${k}`), c.spec, `grad ${k}`));
     });
 });
 
@@ -381,7 +319,7 @@ describe('losses', () => {
   test('label smoothing of uniform logits gives log C whatever the smoothing', () => {
     const x = zeros([3, 4]);
     const t = fromArray([0, 1, 3], [3], { dtype: 'int32' });
-    for (const eps of [0, 0.1, 0.5, 1]) near(F.crossEntropy(x, t, { labelSmoothing: eps }).item(), Math.log(4), 1e-6, `eps ${eps}`);
+    for (const eps of [0, 0.1, 0.5, 1]) assertClose(F.crossEntropy(x, t, { labelSmoothing: eps }).item(), Math.log(4), { rtol: 0, atol: 1e-6 }, `eps ${eps}`);
   });
 
   test('label smoothing with ignoreIndex and class weights, every reduction, against a hand derivation', () => {
@@ -401,20 +339,20 @@ describe('losses', () => {
       const denom = targets.filter((c) => c !== -100).reduce((a, c) => a + w(c), 0);
       const opts = { labelSmoothing: eps, weight: weighted ? tensor(cw) : null };
       const none = F.crossEntropy(x, t, { ...opts, reduction: 'none' }).toArray();
-      rows.forEach((v, i) => near(none[i], v, 1e-5, `row ${i}`));
-      near(F.crossEntropy(x, t, { ...opts, reduction: 'sum' }).item(), rows[0] + rows[2], 1e-5, 'sum');
-      near(F.crossEntropy(x, t, opts).item(), (rows[0] + rows[2]) / denom, 1e-5, 'mean');
-      near(new CrossEntropyLoss(opts).forward(x, t).item(), (rows[0] + rows[2]) / denom, 1e-5, 'module');
+      rows.forEach((v, i) => assertClose(none[i], v, { rtol: 0, atol: 1e-5 }, `row ${i}`));
+      assertClose(F.crossEntropy(x, t, { ...opts, reduction: 'sum' }).item(), rows[0] + rows[2], { rtol: 0, atol: 1e-5 }, 'sum');
+      assertClose(F.crossEntropy(x, t, opts).item(), (rows[0] + rows[2]) / denom, { rtol: 0, atol: 1e-5 }, 'mean');
+      assertClose(new CrossEntropyLoss(opts).forward(x, t).item(), (rows[0] + rows[2]) / denom, { rtol: 0, atol: 1e-5 }, 'module');
     }
   });
 
   test('crossEntropy: finite-difference gradients (smoothing, ignore, weights, (N, C, d) layout)', () => {
     manualSeed(11);
     const t = fromArray(targets, [3], { dtype: 'int32' });
-    gradCheck(([x]) => F.crossEntropy(x, t, { labelSmoothing: 0.1, weight: tensor(cw) }), [tensor(logits)]);
+    assertGradcheck((x) => F.crossEntropy(x, t, { labelSmoothing: 0.1, weight: tensor(cw) }), [tensor(logits).requiresGrad_()], FD);
     const tSeq = fromArray([0, 2, 1, -100, 1, 1], [2, 3], { dtype: 'int32' });
-    gradCheck(([x]) => F.crossEntropy(x, tSeq, { labelSmoothing: 0.3 }), [randn([2, 4, 3])]);
-    gradCheck(([x]) => F.crossEntropy(x, tSeq, { reduction: 'none' }).mul(tensor([[1, 2, 3], [4, 5, 6]])).sum(), [randn([2, 4, 3])]);
+    assertGradcheck((x) => F.crossEntropy(x, tSeq, { labelSmoothing: 0.3 }), [randn([2, 4, 3], { requiresGrad: true })], FD);
+    assertGradcheck((x) => F.crossEntropy(x, tSeq, { reduction: 'none' }).mul(tensor([[1, 2, 3], [4, 5, 6]])).sum(), [randn([2, 4, 3], { requiresGrad: true })], FD);
   });
 
   test('crossEntropy with probability targets matches the index form for one-hot targets', () => {
@@ -422,8 +360,8 @@ describe('losses', () => {
     const t = fromArray([2, 1, 0], [3], { dtype: 'int32' });
     const onehot = tensor([[0, 0, 1, 0], [0, 1, 0, 0], [1, 0, 0, 0]]);
     for (const labelSmoothing of [0, 0.25])
-      near(F.crossEntropy(x, onehot, { labelSmoothing }).item(), F.crossEntropy(x, t, { labelSmoothing }).item(), 1e-6);
-    gradCheck(([x, p]) => F.crossEntropy(x, p.softmax(-1)), [tensor(logits), randn([3, 4])]);
+      assertClose(F.crossEntropy(x, onehot, { labelSmoothing }).item(), F.crossEntropy(x, t, { labelSmoothing }).item(), { rtol: 0, atol: 1e-6 });
+    assertGradcheck((x, p) => F.crossEntropy(x, p.softmax(-1)), [tensor(logits).requiresGrad_(), randn([3, 4], { requiresGrad: true })], FD);
   });
 
   test('all targets ignored gives NaN for mean (as PyTorch) and no gradient', () => {
@@ -447,11 +385,11 @@ describe('losses', () => {
     const lp = tensor(logits).logSoftmax(1);
     const t = fromArray([2, 1, 0], [3], { dtype: 'int32' });
     const expected = -(lp.toArray()[2] + lp.toArray()[5] + lp.toArray()[8]) / 3;
-    near(F.nllLoss(lp, t).item(), expected, 1e-6);
-    near(new NLLLoss().forward(lp, t).item(), expected, 1e-6);
+    assertClose(F.nllLoss(lp, t).item(), expected, { rtol: 0, atol: 1e-6 });
+    assertClose(new NLLLoss().forward(lp, t).item(), expected, { rtol: 0, atol: 1e-6 });
     const one = F.crossEntropy(tensor(logits[0]), fromArray([2], [], { dtype: 'int32' }), { reduction: 'none' });
     assert.deepEqual([...one.shape], []);
-    near(one.item(), -logSoftmaxRow(logits[0])[2], 1e-6);
+    assertClose(one.item(), -logSoftmaxRow(logits[0])[2], { rtol: 0, atol: 1e-6 });
   });
 
   test('BCE with logits: posWeight and weight, stable for large logits, gradients to input and target', () => {
@@ -460,12 +398,12 @@ describe('losses', () => {
     const pw = tensor([2, 0.5]);
     const l = F.binaryCrossEntropyWithLogits(x, y, { reduction: 'none', posWeight: pw }).toArray();
     const ref = (xv: number, yv: number, p: number) => -(p * yv * Math.log(1 / (1 + Math.exp(-xv))) + (1 - yv) * Math.log(1 - 1 / (1 + Math.exp(-xv))));
-    near(l[0], 0, 1e-6);
-    near(l[1], 0, 1e-6);
-    near(l[2], ref(0.5, 0.3, 2), 1e-5);
-    near(l[3], ref(-1.5, 1, 0.5), 1e-5);
-    gradCheck(([x, y]) => F.binaryCrossEntropyWithLogits(x, y, { posWeight: pw, weight: tensor([1, 3]) }), [tensor([[0.3, -2], [1.2, 0.1]]), tensor([[0.2, 0.9], [0.5, 0.0]])]);
-    gradCheck(([x, y]) => new BCEWithLogitsLoss({ reduction: 'sum' }).forward(x, y), [tensor([[0.3, -2], [1.2, 0.1]]), tensor([[0.2, 0.9], [0.5, 0.0]])]);
-    gradCheck(([x, y]) => new MSELoss().forward(x, y), [randn([3, 2]), randn([3, 2])]);
+    assertClose(l[0], 0, { rtol: 0, atol: 1e-6 });
+    assertClose(l[1], 0, { rtol: 0, atol: 1e-6 });
+    assertClose(l[2], ref(0.5, 0.3, 2), { rtol: 0, atol: 1e-5 });
+    assertClose(l[3], ref(-1.5, 1, 0.5), { rtol: 0, atol: 1e-5 });
+    assertGradcheck((x, y) => F.binaryCrossEntropyWithLogits(x, y, { posWeight: pw, weight: tensor([1, 3]) }), [tensor([[0.3, -2], [1.2, 0.1]]).requiresGrad_(), tensor([[0.2, 0.9], [0.5, 0.0]]).requiresGrad_()], FD);
+    assertGradcheck((x, y) => new BCEWithLogitsLoss({ reduction: 'sum' }).forward(x, y), [tensor([[0.3, -2], [1.2, 0.1]]).requiresGrad_(), tensor([[0.2, 0.9], [0.5, 0.0]]).requiresGrad_()], FD);
+    assertGradcheck((x, y) => new MSELoss().forward(x, y), [randn([3, 2], { requiresGrad: true }), randn([3, 2], { requiresGrad: true })], FD);
   });
 });

@@ -1,12 +1,11 @@
-import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 
 import { fromArray, zeros } from '../src/core/creation.js';
 import { Tensor } from '../src/core/tensor.js';
 import { parseSafetensors, serializeSafetensors, type SafeTensor } from '../src/io/safetensors.js';
+import { fromSafeTensor } from '../src/io/tensors.js';
+import { camelKeys } from '../src/parity/registry.js';
 import {
   Adam,
   AdamW,
@@ -21,9 +20,8 @@ import {
   type OptimizerStateDict,
 } from '../src/optim/index.js';
 import { Generator } from '../src/core/random.js';
-
-/** The repo's copies of the PyTorch parity cases (test/parity; compiled tests run from dist/test). */
-const FIXTURES = fileURLToPath(new URL('../../test/parity', import.meta.url));
+import { parityCases } from './helpers/cases.js';
+import { assertClose } from './helpers/close.js';
 
 /** A seeded uniform function on the engine's generator. */
 function seeded(seed: number): () => number {
@@ -36,38 +34,11 @@ function uniform(rng: () => number, n: number, scale = 1): number[] {
   return Array.from({ length: n }, () => Math.fround(scale * (2 * rng() - 1)));
 }
 
-/** `abs(a - b) <= atol + rtol * abs(b)` elementwise, PyTorch's allclose. */
-function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol: number, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: ${actual.length} values, expected ${expected.length}`);
-  for (let i = 0; i < actual.length; i++) {
-    const a = actual[i];
-    const b = expected[i];
-    assert.ok(Math.abs(a - b) <= atol + rtol * Math.abs(b), `${what}[${i}]: got ${a}, expected ${b} (diff ${Math.abs(a - b)})`);
-  }
-}
-
 const param = (values: ArrayLike<number>, shape = [values.length]) => fromArray(Float32Array.from(values), shape).requiresGrad_();
 const setGrad = (p: Tensor, values: ArrayLike<number>) => (p.grad = fromArray(Float32Array.from(values), [...p.shape]));
 const values = (t: Tensor) => Array.from(t.toArray());
 
 // ---- PyTorch parity --------------------------------------------------------------------------------
-
-interface Spec {
-  kind: string;
-  optim?: string;
-  fn?: string;
-  kwargs: Record<string, unknown>;
-  params?: string[];
-  inputs?: string[];
-  outputs?: string[];
-  steps?: number;
-  rtol: number;
-  atol: number;
-}
-
-const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-const camelKeys = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [camel(k), v]));
-const fromSafe = (t: SafeTensor) => fromArray(t.data as Float32Array, t.shape);
 
 const MAKE: Record<string, (p: Tensor[], kw: Record<string, unknown>) => Optimizer<any>> = {
   SGD: (p, kw) => new SGD(p, kw),
@@ -76,52 +47,40 @@ const MAKE: Record<string, (p: Tensor[], kw: Record<string, unknown>) => Optimiz
   RMSprop: (p, kw) => new RMSprop(p, kw),
 };
 
-describe('PyTorch parity (fixtures)', () => {
-  const cases = readdirSync(FIXTURES)
-    .filter((f) => f.endsWith('.safetensors'))
-    .map((f) => {
-      const file = parseSafetensors(readFileSync(join(FIXTURES, f)), f);
-      return { name: f.replace('.safetensors', ''), spec: JSON.parse(file.metadata.spec) as Spec, tensors: file.tensors };
-    })
-    .filter((c) => c.spec.kind === 'optim' || c.spec.fn === 'clip_grad_norm_');
+describe('PyTorch parity (test/parity/optim)', () => {
+  const cases = parityCases('optim');
 
   test('the optim cases are all there', () => {
     const names = cases.map((c) => c.name);
-    for (const n of ['adam', 'adamw', 'rmsprop', 'sgd_momentum_wd', 'clip_grad_norm']) assert.ok(names.includes(n), `missing ${n}`);
+    for (const n of ['adam', 'adamw', 'rmsprop', 'sgd_momentum_wd', 'clip_grad_norm']) assert.ok(names.includes(`optim/${n}`), `missing optim/${n}`);
   });
 
-  for (const { name, spec, tensors } of cases) {
-    const get = (key: string) => {
-      const t = tensors.get(key);
-      if (!t) throw new Error(`${name}: no tensor ${key}`);
-      return t;
-    };
+  for (const c of cases) {
+    const { name, spec } = c;
     test(name, () => {
       if (spec.kind === 'optim') {
         const make = MAKE[spec.optim!];
         assert.ok(make, `no optimizer ${spec.optim}`);
-        const params = spec.params!.map((n) => fromSafe(get(`param/${n}`)).requiresGrad_());
-        const opt = make(params, camelKeys(spec.kwargs));
+        const params = spec.params!.map((n) => c.tensor(`param/${n}`).requiresGrad_());
+        const opt = make(params, camelKeys(spec.kwargs ?? {}));
         for (let s = 0; s < spec.steps!; s++) {
           opt.zeroGrad();
-          spec.params!.forEach((n, i) => (params[i].grad = fromSafe(get(`step${s}/grad/${n}`))));
+          spec.params!.forEach((n, i) => (params[i].grad = c.tensor(`step${s}/grad/${n}`)));
           opt.step();
-          spec.params!.forEach((n, i) =>
-            assertClose(params[i].toArray(), get(`step${s}/param/${n}`).data as Float32Array, spec.rtol, spec.atol, `${name} step ${s} ${n}`),
-          );
+          spec.params!.forEach((n, i) => assertClose(params[i], c.tensor(`step${s}/param/${n}`), spec, `${name} step ${s} ${n}`));
         }
       } else {
-        const kw = camelKeys(spec.kwargs) as { maxNorm: number; normType?: number };
+        assert.equal(spec.fn, 'clip_grad_norm_');
+        const kw = camelKeys(spec.kwargs ?? {}) as { maxNorm: number; normType?: number };
         const params = spec.inputs!.map((n) => {
-          const p = zeros(get(`input/${n}`).shape).requiresGrad_();
-          p.grad = fromSafe(get(`input/${n}`));
+          const g = c.tensor(`input/${n}`);
+          const p = zeros(g.shape).requiresGrad_();
+          p.grad = g;
           return p;
         });
         const total = clipGradNorm(params, kw.maxNorm, kw.normType ?? 2);
-        assertClose([total], get('output/total_norm').data as Float32Array, spec.rtol, spec.atol, `${name} total_norm`);
-        spec.inputs!.forEach((n, i) =>
-          assertClose(params[i].grad!.toArray(), get(`output/${n}`).data as Float32Array, spec.rtol, spec.atol, `${name} ${n}`),
-        );
+        assertClose([total], c.tensor('output/total_norm'), spec, `${name} total_norm`);
+        spec.inputs!.forEach((n, i) => assertClose(params[i].grad, c.tensor(`output/${n}`), spec, `${name} ${n}`));
       }
     });
   }
@@ -194,7 +153,7 @@ function againstReference(make: (p: Tensor[]) => Optimizer<any>, ref: Ref, steps
     params.forEach((p, i) => setGrad(p, grads[i]));
     opt.step();
     refP.forEach((p, i) => ref(p, grads[i], refS[i], t));
-    params.forEach((p, i) => assertClose(p.toArray(), refP[i], rtol, atol, `step ${t} param ${i}`));
+    params.forEach((p, i) => assertClose(p.toArray(), refP[i], { rtol, atol }, `step ${t} param ${i}`));
   }
 }
 
@@ -347,7 +306,7 @@ function throughCheckpoint(sd: OptimizerStateDict): OptimizerStateDict {
   for (const [k, t] of sd.tensors) safe.set(k, { dtype: 'F32', shape: [...t.shape], data: t.toArray() as Float32Array });
   const bytes = serializeSafetensors(safe, { optimizer: JSON.stringify(sd.json) });
   const file = parseSafetensors(bytes);
-  const tensors = new Map([...file.tensors].map(([k, t]) => [k, fromSafe(t)]));
+  const tensors = new Map([...file.tensors].map(([k, t]) => [k, fromSafeTensor(t, k)]));
   return { json: JSON.parse(file.metadata.optimizer), tensors };
 }
 
@@ -414,7 +373,7 @@ describe('clipping', () => {
     setGrad(b, [4]);
     const total = clipGradNorm([a, b], 1);
     assert.equal(total, 5);
-    assertClose([...values(a.grad!), ...values(b.grad!)], [0.6, 0, 0.8], 1e-6, 1e-7, 'clipped');
+    assertClose([...values(a.grad!), ...values(b.grad!)], [0.6, 0, 0.8], { rtol: 1e-6, atol: 1e-7 }, 'clipped');
   });
   test('clipGradNorm: no change below maxNorm; infinity norm; no grads', () => {
     const a = param([0, 0]);
@@ -422,7 +381,7 @@ describe('clipping', () => {
     assert.equal(clipGradNorm(a, 1), Math.fround(0.5));
     assert.deepEqual(values(a.grad!), [Math.fround(0.3), Math.fround(-0.4)]);
     assert.equal(clipGradNorm([a], 0.2, Infinity), Math.fround(0.4));
-    assertClose(values(a.grad!), [0.15, -0.2], 1e-5, 1e-7, 'inf-norm clipped');
+    assertClose(values(a.grad!), [0.15, -0.2], { rtol: 1e-5, atol: 1e-7 }, 'inf-norm clipped');
     assert.equal(clipGradNorm([param([1])], 1), 0);
     setGrad(a, [NaN, 1]);
     assert.throws(() => clipGradNorm([a], 1, 2, true), /non-finite/);
@@ -446,7 +405,7 @@ describe('schedules', () => {
     const seen: number[][] = [sched.getLastLr()];
     for (let e = 1; e <= 7; e++) (sched.step(), seen.push(sched.getLastLr()));
     const want = [0, 1, 2, 3, 4, 5, 6, 7].map((e) => [1, 0.1].map((lr) => lr * 0.5 ** Math.floor(e / 3)));
-    seen.forEach((lrs, e) => assertClose(lrs, want[e], 1e-12, 0, `epoch ${e}`));
+    seen.forEach((lrs, e) => assertClose(lrs, want[e], { rtol: 1e-12, atol: 0 }, `epoch ${e}`));
     assert.deepEqual(opt.paramGroups.map((g) => g.lr), seen[7]);
     assert.deepEqual(opt.paramGroups.map((g) => g.initialLr), [1, 0.1]);
     assert.throws(() => new StepLR(opt, 0), { message: 'StepLR: stepSize must be a positive integer, got 0' });
@@ -457,7 +416,7 @@ describe('schedules', () => {
     const sched = new CosineWithWarmup(opt, { warmupSteps: 10, totalSteps: 110, minLr: 0.1 });
     const at: Record<number, number> = {};
     for (let t = 0; t <= 200; t++) (t > 0 && sched.step(), (at[t] = opt.paramGroups[0].lr));
-    assertClose([at[0], at[5], at[10], at[60], at[85], at[110], at[200]], [0, 0.5, 1, 0.55, 0.1 + 0.9 * 0.5 * (1 + Math.cos(0.75 * Math.PI)), 0.1, 0.1], 1e-12, 1e-15, 'lr');
+    assertClose([at[0], at[5], at[10], at[60], at[85], at[110], at[200]], [0, 0.5, 1, 0.55, 0.1 + 0.9 * 0.5 * (1 + Math.cos(0.75 * Math.PI)), 0.1, 0.1], { rtol: 1e-12, atol: 1e-15 }, 'lr');
     assert.throws(() => new CosineWithWarmup(sgd(1), { warmupSteps: 10, totalSteps: 5 }), /totalSteps must be a positive integer ≥ warmupSteps \(10\), got 5/);
   });
 
@@ -465,7 +424,7 @@ describe('schedules', () => {
     const opt = sgd(1, 2);
     const sched = new LambdaLR(opt, [(e) => 0.9 ** e, (e) => 1 / (e + 1)]);
     for (let e = 0; e < 4; e++) sched.step();
-    assertClose(sched.getLastLr(), [0.9 ** 4, 2 / 5], 1e-12, 0, 'lr');
+    assertClose(sched.getLastLr(), [0.9 ** 4, 2 / 5], { rtol: 1e-12, atol: 0 }, 'lr');
     assert.throws(() => new LambdaLR(opt, [(e) => e]), { message: 'LambdaLR: expected 2 lrLambdas (one per parameter group), but got 1' });
   });
 

@@ -1,11 +1,11 @@
 /**
- * Every PyTorch parity case committed in test/parity passes through the runner, on every backend: the
- * reference kernels, and the WebAssembly kernels with one thread and with every core (at least two, so
- * that the split paths run). The runner's contract holds.
+ * Every PyTorch parity case committed in test/parity (all area folders) passes through the runner, on
+ * every backend: the reference kernels, and the WebAssembly kernels with one thread and with every core
+ * (at least two, so that the split paths run). The runner's contract holds, on flat and nested folders.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -14,10 +14,10 @@ import { backend, setBackend, type Backend } from '../src/backends/backend.js';
 import { referenceBackend } from '../src/backends/reference.js';
 import { createWasmBackend, type WasmBackend } from '../src/backends/wasm/backend.js';
 import { serializeSafetensors } from '../src/io/safetensors.js';
-import { caseFiles, runCase, runDirectory } from '../src/parity/runner.js';
+import { runCase, runDirectory } from '../src/parity/runner.js';
+import { parityFiles, parityName } from './helpers/cases.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const dir = join(root, 'test/parity');
 
 const backends: [string, () => Promise<Backend>][] = [
   ['reference kernels', async () => referenceBackend],
@@ -38,11 +38,11 @@ for (const [label, make] of backends) {
       setBackend(previous);
       if (b !== referenceBackend) await (b as WasmBackend).close();
     });
-    for (const file of caseFiles(dir)) {
-      const name = file.slice(dir.length + 1).replace('.safetensors', '');
+    for (const file of parityFiles()) {
+      const name = parityName(file);
       test(`parity ${name}`, () => {
         assert.equal(backend(), b);
-        const r = runCase(file);
+        const r = runCase(file, name);
         assert.ok(r.ok, r.message);
       });
     }
@@ -75,9 +75,24 @@ test('a module Loom lacks is a failure named unsupported, and the summary counts
   assert.match(cli.stdout, /^1 passed, 2 failed$/m);
 });
 
+test('the runner walks subfolders, names each case by its path under the directory, and skips other files', () => {
+  const d = mkdtempSync(join(tmpdir(), 'loom-parity-'));
+  mkdirSync(join(d, 'b', 'deep'), { recursive: true });
+  mkdirSync(join(d, 'a'));
+  writeCase(join(d, 'b', 'deep'), 'relu_ok', { kind: 'functional', fn: 'relu', kwargs: {}, inputs: ['input'], outputs: ['output'], rtol: 0, atol: 0 });
+  writeCase(join(d, 'a'), 'tanh_wrong', { kind: 'functional', fn: 'tanh', kwargs: {}, inputs: ['input'], outputs: ['output'], rtol: 0, atol: 0 });
+  writeCase(d, 'top', { kind: 'functional', fn: 'relu', kwargs: {}, inputs: ['input'], outputs: ['output'], rtol: 0, atol: 0 });
+  writeFileSync(join(d, 'a', 'README.md'), 'not a case');
+  const lines: string[] = [];
+  const { passed, failed } = runDirectory(d, (l) => lines.push(l));
+  assert.deepEqual([passed, failed], [2, 1]);
+  assert.deepEqual(lines.map((l) => l.split(' ').slice(0, 2).join(' ')), ['FAIL a/tanh_wrong', 'PASS b/deep/relu_ok', 'PASS top', '2 passed,']);
+});
+
 test('loom parity with no directory runs the committed cases, from any working directory, and exits 0', () => {
   const cli = spawnSync(process.execPath, [join(root, 'bin/loom.js'), 'parity'], { encoding: 'utf8', cwd: tmpdir() });
-  assert.equal((cli.stdout.match(/^(PASS|FAIL) /gm) ?? []).length, caseFiles(dir).length);
+  assert.equal((cli.stdout.match(/^(PASS|FAIL) /gm) ?? []).length, parityFiles().length);
+  assert.match(cli.stdout, /^PASS recurrent\/lstm_1layer$/m);
   assert.equal(cli.status, 0, cli.stdout.split('\n').filter((l) => l.startsWith('FAIL')).join('\n'));
   assert.match(cli.stdout, /^\d+ passed, 0 failed$/m);
 });

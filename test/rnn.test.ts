@@ -4,9 +4,7 @@
  * separates an LSTM from a vanilla RNN, with the gradient-flow picture.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { noGrad } from '../src/core/autograd.js';
 import { fromArray, randn, zeros } from '../src/core/creation.js';
 import { cat } from '../src/core/ops/join.js';
@@ -18,71 +16,27 @@ import { Linear } from '../src/nn/layers/linear.js';
 import { GRUCell, LSTMCell, RNNCell } from '../src/nn/recurrent/rnn-cells.js';
 import { detachState, GRU, LSTM, RNN, type RecurrentBase } from '../src/nn/recurrent/rnn.js';
 import { Adam } from '../src/optim/index.js';
-import { loadCase } from '../src/parity/case.js';
-import { caseFiles, runCase } from '../src/parity/runner.js';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const RECURRENT = new Set(['RNN', 'LSTM', 'GRU', 'RNNCell', 'LSTMCell', 'GRUCell']);
-
-function close(a: Tensor | ArrayLike<number>, b: Tensor | ArrayLike<number>, tol = 1e-5, what = ''): void {
-  const x = a instanceof Tensor ? a.toArray() : a;
-  const y = b instanceof Tensor ? b.toArray() : b;
-  assert.equal(x.length, y.length, `${what}: ${x.length} elements, expected ${y.length}`);
-  for (let i = 0; i < x.length; i++)
-    assert.ok(Math.abs(x[i] - y[i]) <= tol * (1 + Math.abs(y[i])), `${what} element ${i}: ${x[i]} != ${y[i]}`);
-}
+import { testParityCases } from './helpers/cases.js';
+import { assertClose } from './helpers/close.js';
+import { assertGradcheck } from './helpers/gradcheck.js';
 
 const seeded = (shape: number[], seed: number, scale = 1) => randn(shape, { generator: new Generator(seed) }).mul(scale);
 
 // ---- PyTorch parity ------------------------------------------------------------------------------
 
-describe('parity with PyTorch (test/parity)', () => {
-  const files = caseFiles(join(root, 'test/parity')).filter((f) => RECURRENT.has(loadCase(f).spec.module ?? ''));
+describe('parity with PyTorch (test/parity/recurrent)', () => {
+  const names = testParityCases('recurrent');
   test('the recurrent cases are there: shared fixtures, unseen configurations, packed sequences', () => {
-    const names = files.map((f) => loadCase(f).name);
     for (const n of ['lstm_2layer_bi', 'gru_1layer', 'rnn_relu_2layer_bi', 'lstmcell', 'packed_lstm_2layer_bi', 'packed_gru_bi', 'x_lstm_3layer_nobias'])
-      assert.ok(names.includes(n), `missing case ${n}`);
-    assert.ok(files.length >= 26, `only ${files.length} recurrent cases`);
+      assert.ok(names.includes(`recurrent/${n}`), `missing case recurrent/${n}`);
+    assert.ok(names.length >= 26, `only ${names.length} recurrent cases`);
   });
-  for (const file of files) {
-    const name = file.slice(file.lastIndexOf('/') + 1).replace('.safetensors', '');
-    test(name, () => {
-      const r = runCase(file);
-      assert.ok(r.ok, r.message);
-    });
-  }
 });
 
 // ---- finite differences ----------------------------------------------------------------------------
 
-/**
- * Checks every gradient of L = sum(outputs * cotangents) against central differences (float32, so
- * eps 1e-2 and a loose tolerance).
- */
-function gradcheck(leaves: Tensor[], run: () => Tensor[], seed = 9): void {
-  const outs = run();
-  const cots = outs.map((o, k) => seeded([...o.shape], seed + k));
-  const loss = (os: Tensor[]) => os.reduce((s, o, k) => s + o.mul(cots[k]).sum().item(), 0);
-  for (const p of leaves) p.grad = null;
-  outs.reduce((s: Tensor | null, o, k) => (s ? s.add(o.mul(cots[k]).sum()) : o.mul(cots[k]).sum()), null)!.backward();
-  const eps = 1e-2;
-  leaves.forEach((p, li) => {
-    const analytic = p.grad!.toArray();
-    const base = p.toArray();
-    const buf = base.slice();
-    for (let i = 0; i < base.length; i++) {
-      const at = (v: number) => {
-        buf[i] = v;
-        noGrad(() => p.copy_(fromArray(buf, p.shape)));
-        return noGrad(() => loss(run()));
-      };
-      const num = (at(base[i] + eps) - at(base[i] - eps)) / (2 * eps);
-      buf[i] = base[i];
-      noGrad(() => p.copy_(fromArray(buf, p.shape)));
-      assert.ok(Math.abs(num - analytic[i]) <= 2e-2 * (1 + Math.abs(num)), `leaf ${li} element ${i}: analytic ${analytic[i]}, numeric ${num}`);
-    }
-  });
-}
+/** Central differences at eps = 1e-2 (float32 outputs through several steps), atol = rtol = 2e-2. */
+const FD = { eps: 1e-2, atol: 2e-2, rtol: 2e-2 };
 
 describe('fused BPTT backward vs finite differences', () => {
   const T = 4;
@@ -107,30 +61,30 @@ describe('fused BPTT backward vs finite differences', () => {
   const cfg = { numLayers: 2, bidirectional: true, generator: new Generator(4) };
   test('LSTM, 2 layers, bidirectional', () => {
     const { leaves, run } = make(new LSTM(3, 3, cfg), true);
-    gradcheck(leaves, run);
+    assertGradcheck(run, leaves, FD);
   });
   test('GRU, 2 layers, bidirectional, with lengths', () => {
     const { leaves, run } = make(new GRU(3, 3, cfg), false, [4, 2]);
-    gradcheck(leaves, run);
+    assertGradcheck(run, leaves, FD);
   });
   test('RNN tanh, 2 layers, bidirectional, no bias', () => {
     const { leaves, run } = make(new RNN(3, 3, { ...cfg, bias: false }), false);
-    gradcheck(leaves, run);
+    assertGradcheck(run, leaves, FD);
   });
   test('LSTM with lengths', () => {
     const { leaves, run } = make(new LSTM(3, 3, { bidirectional: true, generator: new Generator(5) }), true, [1, 3]);
-    gradcheck(leaves, run);
+    assertGradcheck(run, leaves, FD);
   });
   test('cells', () => {
     const x = seeded([2, 3], 1).requiresGrad_(true);
     const h = seeded([2, 4], 2, 0.5).requiresGrad_(true);
     const c = seeded([2, 4], 3, 0.5).requiresGrad_(true);
     const lstm = new LSTMCell(3, 4, { generator: new Generator(6) });
-    gradcheck([x, h, c, ...lstm.parameters()], () => lstm.forward(x, [h, c]));
+    assertGradcheck(() => lstm.forward(x, [h, c]), [x, h, c, ...lstm.parameters()], FD);
     const gru = new GRUCell(3, 4, { generator: new Generator(7) });
-    gradcheck([x, h, ...gru.parameters()], () => [gru.forward(x, h)]);
+    assertGradcheck(() => gru.forward(x, h), [x, h, ...gru.parameters()], FD);
     const rnn = new RNNCell(3, 4, { generator: new Generator(8) });
-    gradcheck([x, h, ...rnn.parameters()], () => [rnn.forward(x, h)]);
+    assertGradcheck(() => rnn.forward(x, h), [x, h, ...rnn.parameters()], FD);
   });
 });
 
@@ -159,7 +113,7 @@ describe('parameters as PyTorch', () => {
       const v = p.toArray();
       assert.ok(v.every((x) => Math.abs(x) <= 0.25), `${k} outside [-0.25, 0.25]`);
       assert.ok(Math.max(...v) > 0.2 && Math.min(...v) < -0.2, `${k} does not fill the range`);
-      close(v, b.stateDict().get(k)!, 0, k);
+      assertClose(v, b.stateDict().get(k)!, 0, k);
     }
   });
 
@@ -168,7 +122,7 @@ describe('parameters as PyTorch', () => {
     const b = new LSTM(3, 4, { numLayers: 2, generator: new Generator(3) });
     b.loadStateDict(a.stateDict());
     const x = seeded([5, 2, 3], 1);
-    close(b.forward(x)[0], a.forward(x)[0], 0, 'output');
+    assertClose(b.forward(x)[0], a.forward(x)[0], 0, 'output');
     assert.throws(() => new LSTM(3, 5).loadStateDict(a.stateDict(), { strict: false }), /size mismatch for weight_ih_l0.*\[16, 3\].*\[20, 3\]/);
   });
 });
@@ -185,12 +139,12 @@ describe('forward semantics', () => {
     const h0 = seeded([2, 2, 4], 2);
     const [y, hN] = tm.forward(x, h0);
     const [yb, hNb] = bf.forward(x.transpose(0, 1), h0);
-    close(yb.transpose(0, 1), y, 1e-6, 'batch-first output');
-    close(hNb, hN, 1e-6, 'batch-first h_n');
+    assertClose(yb.transpose(0, 1), y, 1e-6, 'batch-first output');
+    assertClose(hNb, hN, 1e-6, 'batch-first h_n');
     const [y1, h1] = tm.forward(x.select(1, 1), h0.select(1, 1)); // unbatched (T, I), (L, H)
     assert.deepEqual(y1.shape, [6, 4]);
-    close(y1, y.select(1, 1), 1e-6, 'unbatched');
-    close(h1, hN.select(1, 1), 1e-6, 'unbatched h_n');
+    assertClose(y1, y.select(1, 1), 1e-6, 'unbatched');
+    assertClose(h1, hN.select(1, 1), 1e-6, 'unbatched h_n');
     let h = h0;
     const ys: Tensor[] = [];
     for (let t = 0; t < 6; t++) {
@@ -198,8 +152,8 @@ describe('forward semantics', () => {
       ys.push(yt.unsqueeze(0));
       h = ht;
     }
-    close(cat(ys, 0), y, 1e-6, 'step output');
-    close(h, hN, 1e-6, 'step state');
+    assertClose(cat(ys, 0), y, 1e-6, 'step output');
+    assertClose(h, hN, 1e-6, 'step state');
   });
 
   test('lengths: each sequence as if run alone, zeros past its end, reverse starting at its own end', () => {
@@ -212,13 +166,13 @@ describe('forward semantics', () => {
     const [y, [hN, cN]] = lstm.forward(x, [h0, c0], { lengths: fromArray(new Int32Array(lens), [3], { dtype: 'int32' }) });
     lens.forEach((n, b) => {
       const [yb, [hb, cb]] = lstm.forward(x.narrow(0, 0, n).narrow(1, b, 1), [h0.narrow(1, b, 1), c0.narrow(1, b, 1)]);
-      close(y.narrow(0, 0, n).narrow(1, b, 1), yb, 1e-6, `output of sequence ${b}`);
-      if (n < T) close(y.narrow(0, n, T - n).narrow(1, b, 1), zeros([T - n, 1, 8]), 0, `padding of sequence ${b}`);
-      close(hN.narrow(1, b, 1), hb, 1e-6, `h_n of sequence ${b}`);
-      close(cN.narrow(1, b, 1), cb, 1e-6, `c_n of sequence ${b}`);
+      assertClose(y.narrow(0, 0, n).narrow(1, b, 1), yb, 1e-6, `output of sequence ${b}`);
+      if (n < T) assertClose(y.narrow(0, n, T - n).narrow(1, b, 1), zeros([T - n, 1, 8]), 0, `padding of sequence ${b}`);
+      assertClose(hN.narrow(1, b, 1), hb, 1e-6, `h_n of sequence ${b}`);
+      assertClose(cN.narrow(1, b, 1), cb, 1e-6, `c_n of sequence ${b}`);
     });
     const [yFull] = lstm.forward(x, [h0, c0], { lengths: [T, T, T] });
-    close(yFull, lstm.forward(x, [h0, c0])[0], 0, 'full lengths');
+    assertClose(yFull, lstm.forward(x, [h0, c0])[0], 0, 'full lengths');
   });
 
   test('dropout between layers acts in training only', () => {
@@ -228,7 +182,7 @@ describe('forward semantics', () => {
     const [b] = net.forward(x);
     assert.ok(a.sub(b).abs().max().item() > 1e-3, 'training forwards should differ');
     net.eval();
-    close(net.forward(x)[0], net.forward(x)[0], 0, 'eval');
+    assertClose(net.forward(x)[0], net.forward(x)[0], 0, 'eval');
   });
 
   test('errors name what was expected and what came', () => {
@@ -255,7 +209,7 @@ test('truncated BPTT: a detached state carries the values across chunks and cuts
   const state = detachState(s1);
   assert.ok(state[0].isLeaf && !state[0].requiresGrad && state[1].isLeaf);
   const [y2] = lstm.forward(x2, state);
-  close(cat([y1, y2], 0), whole, 1e-6, 'chunked forward');
+  assertClose(cat([y1, y2], 0), whole, 1e-6, 'chunked forward');
   y2.sum().backward();
   assert.ok(x2.grad !== null, 'the current chunk gets gradients');
   assert.equal(x1.grad, null, 'the previous chunk is cut off');
@@ -326,7 +280,7 @@ describe('memory over 21 steps: LSTM vs vanilla RNN of the same size', () => {
     const norms = gradientFlow(rnn, x);
     assert.equal(norms.length, 30);
     t.diagnostic(`RNN ||dL/dh_t||, t = 0..29: ${norms.map((v) => v.toExponential(1)).join(' ')}`);
-    close([norms[29]], [4], 1e-6, 'last step (L = sum h, so dL/dh = ones)');
+    assertClose([norms[29]], [4], 1e-6, 'last step (L = sum h, so dL/dh = ones)');
     assert.ok(norms[0] < 1e-3 * norms[29], `no decay: ${norms[0]} vs ${norms[29]}`);
     // geometric on average: each 5 steps further back loses a clear factor
     for (let t = 24; t >= 4; t -= 5) assert.ok(norms[t - 4] < norms[t + 1], `norm at ${t - 4} not below norm at ${t + 1}`);

@@ -1,8 +1,6 @@
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import {
   parseSafetensors,
   serializeSafetensors,
@@ -13,9 +11,7 @@ import {
   f32ToBf16,
   type SafeTensor,
 } from '../src/io/safetensors.js';
-
-/** The repo's copies of the PyTorch parity cases (test/parity; compiled tests run from dist/test). */
-const FIXTURES = fileURLToPath(new URL('../../test/parity', import.meta.url));
+import { parityFiles, parityName } from './helpers/cases.js';
 
 /** A file from a header (object or raw JSON text) and a data buffer; `headerLen` overrides the prefix. */
 function build(header: object | string, data: ArrayLike<number> = [], headerLen?: bigint): Uint8Array {
@@ -41,11 +37,12 @@ const u16 = (...v: number[]) => new Uint16Array(v);
 const bitsOf = (x: number) => new Uint32Array(f32(x).buffer)[0];
 
 test('parses the PyTorch parity fixtures and round-trips them', () => {
-  const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.safetensors'));
+  const files = parityFiles();
   assert.ok(files.length > 0);
   const seen = new Set<string>();
-  for (const f of files) {
-    const file = parseSafetensors(readFileSync(join(FIXTURES, f)), f);
+  for (const path of files) {
+    const f = parityName(path);
+    const file = parseSafetensors(readFileSync(path), f);
     assert.ok(file.tensors.size > 0, f);
     assert.equal(typeof JSON.parse(file.metadata['spec']).kind, 'string', f);
     for (const [key, t] of file.tensors) {

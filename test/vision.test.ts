@@ -4,15 +4,13 @@
  * LayerNorm, and the Fashion-MNIST IDX reader.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { noGrad } from '../src/core/autograd.js';
 import { fromArray, randn } from '../src/core/creation.js';
-import { gradcheck } from '../src/core/gradcheck.js';
 import { Generator } from '../src/core/random.js';
 import type { Tensor } from '../src/core/tensor.js';
 import { FASHION_MNIST_DIR, loadFashionMnist, parseIdx } from '../src/data/fashion-mnist.js';
@@ -21,21 +19,14 @@ import {
   AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, F, LayerNorm, MaxPool2d,
 } from '../src/nn/index.js';
 import { roll, SwinBlock, windowPartition, windowReverse } from '../src/models/vision/swin.js';
-import { runCase } from '../src/parity/runner.js';
-import { assertClose, distinct, param } from './helpers/core.js';
+import { testParityCases } from './helpers/cases.js';
+import { assertClose } from './helpers/close.js';
+import { assertGradcheck } from './helpers/gradcheck.js';
+import { distinct, param } from './helpers/inputs.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const parityDir = join(root, 'test/parity');
-const VISION = /^(conv1d|conv2d|conv2d_patch|maxpool2d|avgpool2d|batchnorm\w+|ref_se_block|ref_patch_merging|ref_swin_block|ref_vit|x_vision_\w+)\.safetensors$/;
-
-describe('PyTorch parity', () => {
-  const files = readdirSync(parityDir).filter((f) => VISION.test(f)).sort();
-  test('the vision cases are committed', () => assert.ok(files.length >= 12 + 20, `only ${files.length} vision cases in test/parity`));
-  for (const f of files)
-    test(f.replace('.safetensors', ''), () => {
-      const r = runCase(join(parityDir, f));
-      assert.ok(r.ok, r.message);
-    });
+describe('PyTorch parity (test/parity/vision)', () => {
+  const names = testParityCases('vision');
+  test('the vision cases are committed', () => assert.ok(names.length >= 12 + 20, `only ${names.length} vision cases in test/parity/vision`));
 });
 
 describe('convolution', () => {
@@ -43,21 +34,21 @@ describe('convolution', () => {
     const x = param([2, 4, 6, 5], 1);
     const w = param([6, 2, 2, 3], 2);
     const b = param([6], 3);
-    gradcheck((x, w, b) => F.conv2d(x, w, b, { stride: [2, 1], padding: [1, 2], dilation: [2, 1], groups: 2 }), [x, w, b]);
+    assertGradcheck((x, w, b) => F.conv2d(x, w, b, { stride: [2, 1], padding: [1, 2], dilation: [2, 1], groups: 2 }), [x, w, b]);
   });
 
   test('gradcheck conv2d with reflect, replicate and circular padding and "same"', () => {
     for (const paddingMode of ['reflect', 'replicate', 'circular'] as const) {
       const x = param([1, 2, 4, 5], 4);
       const w = param([3, 2, 3, 2], 5);
-      gradcheck((x, w) => F.conv2d(x, w, null, { padding: 'same', paddingMode }), [x, w]);
+      assertGradcheck((x, w) => F.conv2d(x, w, null, { padding: 'same', paddingMode }), [x, w]);
     }
   });
 
   test('gradcheck conv1d (unbatched and batched)', () => {
     const w = param([4, 3, 3], 6);
-    gradcheck((x, w) => F.conv1d(x, w, null, { stride: 2, padding: 1 }), [param([3, 7], 7), w]);
-    gradcheck((x, w) => F.conv1d(x, w, null, { dilation: 2 }), [param([2, 3, 8], 8), w]);
+    assertGradcheck((x, w) => F.conv1d(x, w, null, { stride: 2, padding: 1 }), [param([3, 7], 7), w]);
+    assertGradcheck((x, w) => F.conv1d(x, w, null, { dilation: 2 }), [param([2, 3, 8], 8), w]);
   });
 
   test('conv2d equals a direct sum over the receptive field', () => {
@@ -108,14 +99,14 @@ describe('convolution', () => {
 
 describe('pooling', () => {
   test('gradcheck max_pool2d (distinct values: no ties)', () => {
-    gradcheck((x) => F.maxPool2d(x, 3, { stride: 2, padding: 1 }), [distinct([2, 2, 5, 6], 1)]);
-    gradcheck((x) => F.maxPool2d(x, 2, { stride: 1, dilation: 2, ceilMode: true }), [distinct([1, 2, 5, 5], 2)]);
+    assertGradcheck((x) => F.maxPool2d(x, 3, { stride: 2, padding: 1 }), [distinct([2, 2, 5, 6], 1)]);
+    assertGradcheck((x) => F.maxPool2d(x, 2, { stride: 1, dilation: 2, ceilMode: true }), [distinct([1, 2, 5, 5], 2)]);
   });
 
   test('gradcheck avg_pool2d and adaptive_avg_pool2d', () => {
-    gradcheck((x) => F.avgPool2d(x, 3, { stride: 2, padding: 1, countIncludePad: false }), [param([2, 2, 5, 6], 3)]);
-    gradcheck((x) => F.avgPool2d(x, [2, 3], { stride: 2, padding: 1, ceilMode: true }), [param([1, 2, 5, 6], 4)]);
-    gradcheck((x) => F.adaptiveAvgPool2d(x, [3, 2]), [param([2, 2, 7, 5], 5)]);
+    assertGradcheck((x) => F.avgPool2d(x, 3, { stride: 2, padding: 1, countIncludePad: false }), [param([2, 2, 5, 6], 3)]);
+    assertGradcheck((x) => F.avgPool2d(x, [2, 3], { stride: 2, padding: 1, ceilMode: true }), [param([1, 2, 5, 6], 4)]);
+    assertGradcheck((x) => F.adaptiveAvgPool2d(x, [3, 2]), [param([2, 2, 7, 5], 5)]);
   });
 
   test('max pooling values, indices, and the gradient routed to the maximum', () => {
@@ -145,10 +136,10 @@ describe('batch norm', () => {
   test('gradcheck batch_norm in training (batch statistics) and evaluation', () => {
     const w = param([3], 2);
     const b = param([3], 3);
-    gradcheck((x, w, b) => F.batchNorm(x, null, null, { weight: w, bias: b, training: true }), [param([4, 3, 2], 1), w, b]);
+    assertGradcheck((x, w, b) => F.batchNorm(x, null, null, { weight: w, bias: b, training: true }), [param([4, 3, 2], 1), w, b]);
     const rm = randn([3], { generator: new Generator(4) });
     const rv = randn([3], { generator: new Generator(5) }).abs().add(0.5);
-    gradcheck((x, w, b) => F.batchNorm(x, rm, rv, { weight: w, bias: b }), [param([2, 3, 2, 2], 6), w, b]);
+    assertGradcheck((x, w, b) => F.batchNorm(x, rm, rv, { weight: w, bias: b }), [param([2, 3, 2, 2], 6), w, b]);
   });
 
   test('running statistics: unbiased variance, momentum, cumulative average, num_batches_tracked', () => {

@@ -1,4 +1,7 @@
-/** `loom parity [DIR...]`: runs every PyTorch parity case in the directories (default: the repo's test/parity). */
+/**
+ * `loom parity [DIR...]`: runs every PyTorch parity case in the directories and their subfolders (default: the
+ * repo's test/parity, one folder per area).
+ */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runDirectory } from '../parity/runner.js';
@@ -10,7 +13,7 @@ const bundledCases = fileURLToPath(new URL('../../../test/parity', import.meta.u
 export const parityCommand: Command = {
   name: 'parity',
   summary: 'run PyTorch parity cases (*.safetensors) against Loom',
-  usage: 'loom parity [DIR...]   (default: the cases committed in test/parity)',
+  usage: 'loom parity [DIR...]   (default: the cases committed in test/parity and its area folders)',
   options: {},
   help: {},
   run(_values, dirs) {

@@ -1,8 +1,9 @@
 /**
  * Finite-difference gradient checking (torch.autograd.gradcheck, for float32).
  *
- * A possibly non-scalar output is reduced with a fixed random cotangent w, L = sum(out * w), so every
- * output element takes part. The analytic gradient dL/dx of every float input that requires grad comes
+ * An output of several elements is reduced with a fixed random cotangent w, L = sum(out * w), so every
+ * output element takes part; a one-element output is L itself (w = 1), so that the tolerances apply to
+ * its gradient unscaled. The analytic gradient dL/dx of every float input that requires grad comes
  * from `backward()`; the numeric one from central differences, element by element, under `noGrad`:
  *
  *   dL/dx_i ~ (L(x_i + eps) - L(x_i - eps)) / (x_i+ - x_i-)
@@ -54,7 +55,7 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
   if (out.dtype !== 'float32') throw new Error(`gradcheck: output must be float32, got ${out.dtype}`);
   if (!out.requiresGrad) throw new Error('gradcheck: output does not depend on any input that requires grad');
   const gen = new Generator(seed);
-  const w = Float64Array.from({ length: out.numel }, () => Math.fround(gen.normal()));
+  const w = out.numel === 1 ? Float64Array.of(1) : Float64Array.from({ length: out.numel }, () => Math.fround(gen.normal()));
   out.mul(fromFloat64(w, out.shape)).sum().backward();
   const analytic = inputs.map((x, k) => (checked[k] ? (x.grad ? x.grad.toArray() : new Float32Array(x.numel)) : null));
   inputs.forEach((x, k) => (x.grad = saved[k]));

@@ -4,7 +4,7 @@
  * case names. A case whose module Loom lacks fails as `unsupported`, never silently.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join, relative, sep } from 'node:path';
 import type { Tensor } from '../core/tensor.js';
 import { compare, loadCase, type Case } from './case.js';
 import { functionals, modules, optimizers, camelKeys, flattenOutputs } from './registry.js';
@@ -115,11 +115,10 @@ function runOptim(c: Case): string | null {
   return checks.result;
 }
 
-export function runCase(path: string): Result {
-  let name = path;
+/** Runs the case file at `path`; `name` labels its result (default: the file name without `.safetensors`). */
+export function runCase(path: string, name = basename(path).replace(/\.safetensors$/, '')): Result {
   try {
     const c = loadCase(path);
-    name = c.name;
     const run = c.spec.kind === 'module' ? runModule : c.spec.kind === 'optim' ? runOptim : runFunctional;
     const err = run(c);
     return { name, ok: err === null, message: err ?? 'ok' };
@@ -129,19 +128,33 @@ export function runCase(path: string): Result {
   }
 }
 
-/** Every `*.safetensors` case in a directory, sorted by name. */
+/**
+ * Every `*.safetensors` case under a directory, in its subfolders too (test/parity keeps one folder per
+ * area), sorted by the path relative to `dir`.
+ */
 export function caseFiles(dir: string): string[] {
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`parity: '${dir}' is not a directory`);
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.safetensors'))
-    .sort()
-    .map((f) => join(dir, f));
+  const found: string[] = [];
+  const walk = (sub: string): void => {
+    for (const e of readdirSync(join(dir, sub), { withFileTypes: true })) {
+      const rel = sub ? `${sub}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(rel);
+      else if (e.name.endsWith('.safetensors')) found.push(rel);
+    }
+  };
+  walk('');
+  return found.sort().map((rel) => join(dir, rel));
 }
 
-/** Runs a directory of cases, printing one line per case and the summary; returns the failure count. */
+/** A case's name: its path relative to `dir`, `/`-separated, without `.safetensors` (`recurrent/lstm_1layer`). */
+export function caseName(dir: string, file: string): string {
+  return relative(dir, file).split(sep).join('/').replace(/\.safetensors$/, '');
+}
+
+/** Runs every case under a directory, printing one line per case and the summary; returns the counts. */
 export function runDirectory(dir: string, log: (line: string) => void = console.log): { passed: number; failed: number; results: Result[] } {
   const results = caseFiles(dir).map((f) => {
-    const r = runCase(f);
+    const r = runCase(f, caseName(dir, f));
     log(`${r.ok ? 'PASS' : 'FAIL'} ${r.name}${r.ok ? '' : ` — ${r.message}`}`);
     return r;
   });
