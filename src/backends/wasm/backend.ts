@@ -116,8 +116,7 @@ export async function createWasmBackend(o: WasmBackendOptions = {}): Promise<Was
     },
 
     indexSelect(table, rows, cols, idx, n, out) {
-      const bad = k.indexSelect(table * 4, rows, cols, idx * 4, n, out * 4);
-      if (bad >= 0) throw new RangeError(`index ${heap.i32[idx + bad]} is out of range for ${rows} rows`);
+      return k.indexSelect(table * 4, rows, cols, idx * 4, n, out * 4);
     },
 
     indexAdd(dtable, cols, idx, n, dout, skip) {
