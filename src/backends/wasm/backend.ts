@@ -3,7 +3,10 @@
  * kernels (src/backends/wasm/as/) that work in place on the shared heap and split their work
  * across worker threads (threads.ts): matmul, the elementwise ops (elementwise.ts), sums, softmax,
  * attention's row pass, LayerNorm, embedding gathers, the fused recurrent steps and the optimizer
- * updates. What stays on the reference: where, fill, max/min/argmax, comparisons, a few rare unary ops.
+ * updates, where, fill, max/min/argmax/argmin, comparisons, dropout masks, uniform initialisation,
+ * attention masks, causal linear attention and the NLL loss (sequence.ts). What stays on the reference:
+ * normal initialisation and the sinusoidal table (their values come from the platform's Math.log, exp,
+ * sin and cos), a few rare unary ops.
  * Every override is checked against the reference by the same tests (test/backends.test.ts, parity).
  *
  * Kernels take byte addresses: the backend interface's element offsets times 4 (u8 masks: times 1).
@@ -12,6 +15,7 @@ import { heap } from '../../core/memory.js';
 import type { Backend, MatOperand, RecurrentCell } from '../backend.js';
 import { referenceBackend } from '../reference.js';
 import { elementwiseKernels } from './elementwise.js';
+import { sequenceKernels } from './sequence.js';
 import { loadKernels, type WasmKernels } from './module.js';
 import { KernelPool, kernelIndex } from './threads.js';
 
@@ -35,6 +39,9 @@ const at = (off: number): number => (off < 0 ? 0 : off * 4);
 
 const SGEMM_BATCH = kernelIndex('sgemmBatch');
 const REDUCE_SUM = kernelIndex('reduceSum');
+const REDUCE_EXTREME = kernelIndex('reduceExtreme');
+const FILL32 = kernelIndex('fill32');
+const EXTREME_CODE = { max: 0, min: 1, argmax: 2, argmin: 3 } as const;
 const SOFTMAX = kernelIndex('softmax');
 const SOFTMAX_BACKWARD = kernelIndex('softmaxBackward');
 const SCALED_SOFTMAX = kernelIndex('scaledSoftmax');
@@ -59,6 +66,7 @@ export async function createWasmBackend(o: WasmBackendOptions = {}): Promise<Was
   return {
     ...referenceBackend,
     ...elementwiseKernels(k, pool),
+    ...sequenceKernels(k, pool),
     name: `wasm(${pool.threads} thread${pool.threads > 1 ? 's' : ''})`,
     threads: pool.threads,
     pool,
@@ -85,8 +93,21 @@ export async function createWasmBackend(o: WasmBackendOptions = {}): Promise<Was
       }
     },
 
+    fill(dst, n, value) {
+      if (dst.kind === 'u8' || n < 2 * GRAIN) return referenceBackend.fill(dst, n, value);
+      const bits = dst.kind === 'f32' ? new Int32Array(new Float32Array([value]).buffer)[0] : value | 0;
+      pool.parallelFor(FILL32, n, [dst.off * 4, bits >>> 0], { grain: GRAIN, align: 4 });
+    },
+
     reduce(op, x, out, outer, r, inner) {
-      if (op !== 'sum' || x.kind !== 'f32' || out.kind !== 'f32') return referenceBackend.reduce(op, x, out, outer, r, inner);
+      if (op !== 'sum') {
+        const arg = op === 'argmax' || op === 'argmin';
+        if (x.kind !== 'f32' || out.kind !== (arg ? 'i32' : 'f32') || r < 1) return referenceBackend.reduce(op, x, out, outer, r, inner);
+        const tasks = outer * Math.ceil(inner / 4);
+        pool.parallelFor(REDUCE_EXTREME, tasks, [EXTREME_CODE[op], x.off * 4, out.off * 4, r, inner], { grain: rowGrain(r * Math.min(inner, 4)) });
+        return;
+      }
+      if (x.kind !== 'f32' || out.kind !== 'f32') return referenceBackend.reduce(op, x, out, outer, r, inner);
       const tasks = outer * (inner === 1 ? 1 : Math.ceil(inner / 16));
       const perTask = r * (inner === 1 ? 1 : 16);
       pool.parallelFor(REDUCE_SUM, tasks, [x.off * 4, out.off * 4, r, inner], { grain: rowGrain(perTask) });

@@ -1,6 +1,7 @@
 /**
  * The WebAssembly backend's elementwise kernels: unary ops and their backward, binary ops with
- * broadcasting, strided copies (as/elementwise.ts), dispatched over the thread pool.
+ * broadcasting, strided copies (as/elementwise.ts), comparisons, logical ops and `where` over any element
+ * kinds (as/select.ts), dispatched over the thread pool.
  *
  * Before a call, the dims of the operands are collapsed: size-1 dims dropped and neighbours merged
  * wherever every operand steps through them as one (a contiguous (B, T, C) tensor is one run of
@@ -10,7 +11,7 @@
  * reference kernels.
  */
 import { contiguousStrides } from '../../core/shape.js';
-import type { Backend, BinaryOp, Operand, UnaryOp } from '../backend.js';
+import type { ArrayKind, Backend, BinaryOp, Operand, UnaryOp } from '../backend.js';
 import { referenceBackend } from '../reference.js';
 import type { WasmKernels } from './module.js';
 import { kernelIndex, type KernelPool } from './threads.js';
@@ -24,6 +25,9 @@ const BINARY_CODE: Record<BinaryOp, number> = {
   add: 0, sub: 1, mul: 2, div: 3, pow: -1, maximum: 5, minimum: 6,
   eq: -1, ne: -1, lt: -1, le: -1, gt: -1, ge: -1, and: -1, or: -1,
 };
+/** Comparison and logical op codes (as/select.ts), and its element kind codes. */
+const COMPARE_CODE: Partial<Record<BinaryOp, number>> = { eq: 0, ne: 1, lt: 2, le: 3, gt: 4, ge: 5, and: 6, or: 7 };
+const KIND: Record<ArrayKind, number> = { f32: 0, i32: 1, u8: 2 };
 /** Per-element cost of an op relative to an add, for the thread grain. */
 const EXPENSIVE = new Set<UnaryOp>(['exp', 'log', 'tanh', 'sigmoid', 'gelu', 'gelu_tanh', 'erf']);
 
@@ -37,6 +41,8 @@ const BINARY1 = kernelIndex('binary1');
 const BINARY4 = kernelIndex('binary4');
 const COPY1 = kernelIndex('copy1');
 const COPY4 = kernelIndex('copy4');
+const COMPARE4 = kernelIndex('compare4');
+const WHERE4 = kernelIndex('where4');
 
 /** A shape and each operand's strides with size-1 dims dropped and mergeable neighbours merged. */
 interface Collapsed {
@@ -78,8 +84,39 @@ function pad4(c: Collapsed): Collapsed {
   return c;
 }
 
-export function elementwiseKernels(k: WasmKernels, pool: KernelPool): Pick<Backend, 'unary' | 'unaryBackward' | 'binary' | 'copy'> {
+/**
+ * The operands' shape and strides collapsed and padded to four dims, with the output's contiguous
+ * strides last; null when more than four dims remain or the output does not step by 1 along the last.
+ */
+function view4(shape: readonly number[], strides: readonly (readonly number[])[]): Collapsed | null {
+  const c = collapse(shape, [...strides, contiguousStrides(shape)]);
+  const rank = c.shape.length;
+  if (rank > 4 || (rank > 0 && c.strides[strides.length][rank - 1] !== 1)) return null;
+  return pad4(c);
+}
+
+export function elementwiseKernels(k: WasmKernels, pool: KernelPool): Pick<Backend, 'unary' | 'unaryBackward' | 'binary' | 'copy' | 'where'> {
+  /** a op b for the comparison and logical ops, any element kinds in and out. */
+  function compare(op: BinaryOp, code: number, a: Operand, b: Operand, out: Operand, shape: readonly number[]): void {
+    const c = view4(shape, [a.strides, b.strides]);
+    if (!c) return referenceBackend.binary(op, a, b, out, shape);
+    const [n0, n1, n2, n3] = c.shape;
+    const bytes = (o: Operand) => o.off * (o.kind === 'u8' ? 1 : 4);
+    const kinds = KIND[a.kind] | (KIND[b.kind] << 2) | (KIND[out.kind] << 4);
+    const args = [code, bytes(a), bytes(b), bytes(out), n1, n2, n3, ...c.strides[0], ...c.strides[1], kinds];
+    pool.parallelFor(COMPARE4, n0 * n1 * n2, args, { grain: Math.ceil(GRAIN / Math.max(n3, 1)) });
+  }
+
   return {
+    where(cond, a, b, out, shape) {
+      const fourBytes = a.kind !== 'u8' && a.kind === b.kind && b.kind === out.kind;
+      const c = cond.kind === 'u8' && fourBytes ? view4(shape, [cond.strides, a.strides, b.strides]) : null;
+      if (!c || shape.some((d) => d === 0)) return c ? undefined : referenceBackend.where(cond, a, b, out, shape);
+      const [n0, n1, n2, n3] = c.shape;
+      const args = [cond.off, a.off * 4, b.off * 4, out.off * 4, n1, n2, n3, ...c.strides[0], ...c.strides[1], ...c.strides[2]];
+      pool.parallelFor(WHERE4, n0 * n1 * n2, args, { grain: Math.ceil(GRAIN / Math.max(n3, 1)) });
+    },
+
     unary(op, x, out, n) {
       const code = UNARY_CODE[op];
       if (code < 0) return referenceBackend.unary(op, x, out, n);
@@ -97,6 +134,8 @@ export function elementwiseKernels(k: WasmKernels, pool: KernelPool): Pick<Backe
     },
 
     binary(op, a, b, out, shape) {
+      const cmp = COMPARE_CODE[op];
+      if (cmp !== undefined) return shape.some((d) => d === 0) ? undefined : compare(op, cmp, a, b, out, shape);
       const code = BINARY_CODE[op];
       if (code < 0 || a.kind !== 'f32' || b.kind !== 'f32' || out.kind !== 'f32') return referenceBackend.binary(op, a, b, out, shape);
       const outStrides = contiguousStrides(shape);

@@ -72,12 +72,34 @@ export interface WasmExports {
   layerNormParamGrad: RangeKernel;
   adam: RangeKernel;
   sgd: RangeKernel;
+  /** Comparison / logical ops over 4-d views: (op, a, b, out, n1, n2, n3, a strides x4, b strides x4, kinds). */
+  compare4: RangeKernel;
+  /** where over 4-d views: (cond, a, b, out, n1, n2, n3, cond, a and b strides x4). */
+  where4: RangeKernel;
+  /** dst[i] = bits (4-byte elements): (dst, bits). */
+  fill32: RangeKernel;
+  /** max / min / argmax / argmin of a (outer, r, inner) block: (op, x, out, r, inner). */
+  reduceExtreme: RangeKernel;
+  /** Attention score masks by rows: see as/attention.ts. */
+  maskScores: RangeKernel;
+  /** Causal linear attention by sequences: (q, k, v, y, T, d, e, eps, S, z, num). */
+  linearAttention: RangeKernel;
+  /** Its backward by sequences: (q, k, v, g, dq, dk, dv, T, d, e, eps, S, z, work). */
+  linearAttentionBackward: RangeKernel;
+  /** The NLL scatter by rows: (target, w, C, D, ignoreIndex, g, gx, scale, perElement). */
+  nllLossBackward: RangeKernel;
 
   // Single-threaded kernels.
   sumSquares(x: number, n: number): number;
   /** Returns -1, or the position of the first index out of [0, rows). */
   indexSelect(table: number, rows: number, cols: number, idx: number, n: number, out: number): number;
   indexAdd(dtable: number, cols: number, idx: number, n: number, dout: number, skip: number): void;
+  /** Dropout mask from the generator words at `state` (byte address), advanced in place; x, y 0 when absent. */
+  dropoutMask(mask: number, n: number, threshold: number, below: number, above: number, x: number, y: number, state: number): void;
+  /** out[i] = a + (b - a) u_i from the generator words at `state`. */
+  uniformFill(out: number, n: number, a: number, b: number, state: number): void;
+  /** The NLL gather; `sums` receives two float64. Returns -1 or the position of the first bad target. */
+  nllLoss(x: number, target: number, w: number, N: number, C: number, D: number, ignoreIndex: number, losses: number, sums: number): number;
   /** One recurrent step for rows [start, end): (cell, H, gx, gh, bih, bhh, h, c, act, hOut, cOut, y, yStride, mask). */
   recurrentStep: RangeKernel;
   /** Its backward for rows [start, end): (cell, H, h, c, act, cOut, dy, yStride, mask, dh, dc, dgx, dgh). */
@@ -88,7 +110,8 @@ export interface WasmExports {
 export const RANGE_KERNELS = [
   'sgemmRows', 'sgemmCols', 'sgemmBatch', 'unary', 'unaryBackward', 'binary1', 'binary4', 'copy1', 'copy4', 'reduceSum',
   'softmax', 'softmaxBackward', 'scaledSoftmax', 'layerNorm', 'layerNormBackward', 'layerNormParamGrad',
-  'adam', 'sgd', 'recurrentStep', 'recurrentStepBackward',
+  'adam', 'sgd', 'recurrentStep', 'recurrentStepBackward', 'compare4', 'where4', 'fill32', 'reduceExtreme', 'maskScores',
+  'linearAttention', 'linearAttentionBackward', 'nllLossBackward',
 ] as const satisfies readonly (keyof WasmExports)[];
 
 export type RangeKernelName = (typeof RANGE_KERNELS)[number];
