@@ -16,11 +16,16 @@ import { referenceBackend } from '../reference.js';
 import type { WasmKernels } from './module.js';
 import { kernelIndex, type KernelPool } from './threads.js';
 
-/** Kernel op codes (as/elementwise.ts); -1: not in the kernels, the reference does it. */
+/**
+ * Kernel op codes (as/elementwise.ts; sign, elu and log1p in as/unary-f64.ts, bit for bit the reference's);
+ * -1: not in the kernels, the reference does it (sin and cos: AssemblyScript's need lookup tables, which
+ * the module cannot hold).
+ */
 const UNARY_CODE: Record<UnaryOp, number> = {
   neg: 0, exp: 1, log: 2, sqrt: 3, abs: 4, tanh: 5, sigmoid: 6, relu: 7, gelu: 8, gelu_tanh: 9,
-  sin: -1, cos: -1, sign: -1, reciprocal: 13, square: 14, elu: -1, log1p: -1, erf: 17,
+  sin: -1, cos: -1, sign: 12, reciprocal: 13, square: 14, elu: 15, log1p: 16, erf: 17,
 };
+const F64_OPS = new Set<UnaryOp>(['sign', 'elu', 'log1p']);
 const BINARY_CODE: Record<BinaryOp, number> = {
   add: 0, sub: 1, mul: 2, div: 3, pow: -1, maximum: 5, minimum: 6,
   eq: -1, ne: -1, lt: -1, le: -1, gt: -1, ge: -1, and: -1, or: -1,
@@ -29,7 +34,7 @@ const BINARY_CODE: Record<BinaryOp, number> = {
 const COMPARE_CODE: Partial<Record<BinaryOp, number>> = { eq: 0, ne: 1, lt: 2, le: 3, gt: 4, ge: 5, and: 6, or: 7 };
 const KIND: Record<ArrayKind, number> = { f32: 0, i32: 1, u8: 2 };
 /** Per-element cost of an op relative to an add, for the thread grain. */
-const EXPENSIVE = new Set<UnaryOp>(['exp', 'log', 'tanh', 'sigmoid', 'gelu', 'gelu_tanh', 'erf']);
+const EXPENSIVE = new Set<UnaryOp>(['exp', 'log', 'tanh', 'sigmoid', 'gelu', 'gelu_tanh', 'erf', 'elu', 'log1p']);
 
 /** Elements a thread must get before another one is woken: a wake-up costs some microseconds. */
 const GRAIN = 32768;
@@ -37,6 +42,8 @@ const GRAIN_EXPENSIVE = 4096;
 
 const UNARY = kernelIndex('unary');
 const UNARY_BACKWARD = kernelIndex('unaryBackward');
+const UNARY_F64 = kernelIndex('unaryF64');
+const UNARY_F64_BACKWARD = kernelIndex('unaryF64Backward');
 const BINARY1 = kernelIndex('binary1');
 const BINARY4 = kernelIndex('binary4');
 const COPY1 = kernelIndex('copy1');
@@ -121,6 +128,7 @@ export function elementwiseKernels(k: WasmKernels, pool: KernelPool): Pick<Backe
       const code = UNARY_CODE[op];
       if (code < 0) return referenceBackend.unary(op, x, out, n);
       const grain = EXPENSIVE.has(op) ? GRAIN_EXPENSIVE : GRAIN;
+      if (F64_OPS.has(op)) return pool.parallelFor(UNARY_F64, n, [code, x * 4, out * 4], { grain });
       if (n < 2 * grain) k.unary(0, n, 0, code, x * 4, out * 4);
       else pool.parallelFor(UNARY, n, [code, x * 4, out * 4], { grain, align: 16 });
     },
@@ -129,6 +137,7 @@ export function elementwiseKernels(k: WasmKernels, pool: KernelPool): Pick<Backe
       const code = UNARY_CODE[op];
       if (code < 0) return referenceBackend.unaryBackward(op, x, y, dy, dx, n);
       const grain = EXPENSIVE.has(op) ? GRAIN_EXPENSIVE : GRAIN;
+      if (F64_OPS.has(op)) return pool.parallelFor(UNARY_F64_BACKWARD, n, [code, x * 4, y * 4, dy * 4, dx * 4], { grain });
       if (n < 2 * grain) k.unaryBackward(0, n, 0, code, x * 4, y * 4, dy * 4, dx * 4);
       else pool.parallelFor(UNARY_BACKWARD, n, [code, x * 4, y * 4, dy * 4, dx * 4], { grain, align: 16 });
     },

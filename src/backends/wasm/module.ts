@@ -59,6 +59,9 @@ export interface WasmExports {
   sgemmBatch: RangeKernel;
   unary: RangeKernel;
   unaryBackward: RangeKernel;
+  /** sign, elu and log1p in float64, as the reference (as/unary-f64.ts): unary's arguments. */
+  unaryF64: RangeKernel;
+  unaryF64Backward: RangeKernel;
   binary1: RangeKernel;
   binary4: RangeKernel;
   copy1: RangeKernel;
@@ -111,7 +114,7 @@ export const RANGE_KERNELS = [
   'sgemmRows', 'sgemmCols', 'sgemmBatch', 'unary', 'unaryBackward', 'binary1', 'binary4', 'copy1', 'copy4', 'reduceSum',
   'softmax', 'softmaxBackward', 'scaledSoftmax', 'layerNorm', 'layerNormBackward', 'layerNormParamGrad',
   'adam', 'sgd', 'recurrentStep', 'recurrentStepBackward', 'compare4', 'where4', 'fill32', 'reduceExtreme', 'maskScores',
-  'linearAttention', 'linearAttentionBackward', 'nllLossBackward',
+  'linearAttention', 'linearAttentionBackward', 'nllLossBackward', 'unaryF64', 'unaryF64Backward',
 ] as const satisfies readonly (keyof WasmExports)[];
 
 export type RangeKernelName = (typeof RANGE_KERNELS)[number];
