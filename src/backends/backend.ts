@@ -198,6 +198,22 @@ export interface NLLBlock {
   ignoreIndex: number;
 }
 
+/** One RMSprop step over n elements (see `rmspropUpdate` in src/optim/updates.ts); buf -1 without momentum, gAvg -1 unless centered. */
+export interface RMSpropStep {
+  p: number;
+  grad: number;
+  squareAvg: number;
+  buf: number;
+  gAvg: number;
+  n: number;
+  lr: number;
+  alpha: number;
+  eps: number;
+  weightDecay: number;
+  momentum: number;
+  maximize: boolean;
+}
+
 export interface Backend {
   readonly name: string;
   /** dst = src, both through their strides, with a cast between kinds. */
@@ -280,6 +296,8 @@ export interface Backend {
   adam(s: AdamStep): void;
   /** One SGD update, in place. */
   sgd(s: SGDStep): void;
+  /** One RMSprop update, in place. */
+  rmsprop(s: RMSpropStep): void;
   /** One fused recurrent step: gate nonlinearities and state update (see RecurrentStep). */
   recurrentStep(s: RecurrentStep): void;
   /** The backward of recurrentStep, for backpropagation through time (see RecurrentStepBackward). */

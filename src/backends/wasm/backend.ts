@@ -50,6 +50,7 @@ const LAYER_NORM_BACKWARD = kernelIndex('layerNormBackward');
 const LAYER_NORM_PARAM_GRAD = kernelIndex('layerNormParamGrad');
 const ADAM = kernelIndex('adam');
 const SGD = kernelIndex('sgd');
+const RMSPROP = kernelIndex('rmsprop');
 const RECURRENT_STEP = kernelIndex('recurrentStep');
 const RECURRENT_STEP_BACKWARD = kernelIndex('recurrentStepBackward');
 
@@ -162,6 +163,11 @@ export async function createWasmBackend(o: WasmBackendOptions = {}): Promise<Was
     sgd(s) {
       const args = [s.p * 4, s.grad * 4, at(s.buf), s.first ? 1 : 0, s.lr, s.momentum, s.dampening, s.weightDecay, s.nesterov ? 1 : 0, s.maximize ? 1 : 0];
       pool.parallelFor(SGD, s.n, args, { grain: GRAIN });
+    },
+
+    rmsprop(s) {
+      const args = [s.p * 4, s.grad * 4, s.squareAvg * 4, at(s.buf), at(s.gAvg), s.lr, s.alpha, s.eps, s.weightDecay, s.momentum, s.maximize ? 1 : 0];
+      pool.parallelFor(RMSPROP, s.n, args, { grain: GRAIN });
     },
 
     recurrentStep(s) {

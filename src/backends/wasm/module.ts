@@ -75,6 +75,7 @@ export interface WasmExports {
   layerNormParamGrad: RangeKernel;
   adam: RangeKernel;
   sgd: RangeKernel;
+  rmsprop: RangeKernel;
   /** Comparison / logical ops over 4-d views: (op, a, b, out, n1, n2, n3, a strides x4, b strides x4, kinds). */
   compare4: RangeKernel;
   /** where over 4-d views: (cond, a, b, out, n1, n2, n3, cond, a and b strides x4). */
@@ -114,7 +115,7 @@ export const RANGE_KERNELS = [
   'sgemmRows', 'sgemmCols', 'sgemmBatch', 'unary', 'unaryBackward', 'binary1', 'binary4', 'copy1', 'copy4', 'reduceSum',
   'softmax', 'softmaxBackward', 'scaledSoftmax', 'layerNorm', 'layerNormBackward', 'layerNormParamGrad',
   'adam', 'sgd', 'recurrentStep', 'recurrentStepBackward', 'compare4', 'where4', 'fill32', 'reduceExtreme', 'maskScores',
-  'linearAttention', 'linearAttentionBackward', 'nllLossBackward', 'unaryF64', 'unaryF64Backward',
+  'linearAttention', 'linearAttentionBackward', 'nllLossBackward', 'unaryF64', 'unaryF64Backward', 'rmsprop',
 ] as const satisfies readonly (keyof WasmExports)[];
 
 export type RangeKernelName = (typeof RANGE_KERNELS)[number];
