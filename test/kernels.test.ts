@@ -18,6 +18,9 @@ import { attention } from '../src/nn/attention/attention.js';
 import { causalLinearAttention, LinearAttentionState } from '../src/nn/attention/linear-attention.js';
 import { crossEntropy, nllLoss } from '../src/nn/functional.js';
 import { kaimingUniform_, normal_, uniform_ } from '../src/nn/init.js';
+import { embedding } from '../src/nn/layers/embedding.js';
+import { clipGradValue } from '../src/optim/clip.js';
+import { RMSprop } from '../src/optim/rmsprop.js';
 
 const gen = new Generator(99);
 
@@ -237,6 +240,54 @@ for (const threads of [1, 2]) {
 
     test('fill: float32 and int32, large enough to split', () => {
       sameBits(wasm, 'fill', () => [Tensor.empty([70001]).fill_(0.1).toArray(), Tensor.empty([70003], 'int32').fill_(-7).toArray(), Tensor.empty([5]).fill_(3).toArray()]);
+    });
+    test('sign, elu and log1p (float64 as the reference) and their gradients: same bits, special values', () => {
+      const specials = [0, -0, NaN, Infinity, -Infinity, -1, 1e-30, -1e-30, -20, 88];
+      for (const n of [1, 7, 70001]) {
+        const x = tensor([n], 3, specials);
+        sameBits(wasm, `unary f64 n=${n}`, () => {
+          const outs: ArrayLike<number>[] = [];
+          for (const op of ['sign', 'elu', 'log1p'] as const) {
+            const xx = x.detach().requiresGrad_();
+            const y = xx[op]();
+            y.backward(Tensor.empty(y.shape).fill_(0.7));
+            outs.push(y.toArray(), xx.grad!.toArray());
+          }
+          return outs;
+        });
+      }
+    });
+
+    test('RMSprop: plain, momentum, centered, weight decay, maximize: same bits after three steps', () => {
+      const options = [{}, { momentum: 0.9 }, { centered: true, weightDecay: 0.01 }, { centered: true, momentum: 0.5, maximize: true }];
+      const p0 = tensor([1003]);
+      const grads = [tensor([1003]), tensor([1003]), tensor([1003])];
+      for (const o of options)
+        sameBits(wasm, `RMSprop ${JSON.stringify(o)}`, () => {
+          const p = p0.clone().requiresGrad_();
+          const opt = new RMSprop([p], { lr: 0.01, ...o });
+          for (const g of grads) {
+            p.grad = g.clone();
+            opt.step();
+          }
+          return [p.toArray(), ...Object.values(opt.state.get(p)!).filter((v): v is Tensor => v instanceof Tensor).map((v) => v.toArray())];
+        });
+    });
+
+    test('clipGradValue clamps in place through the backend, NaN kept', () => {
+      const g0 = tensor([70001], 1, [NaN, Infinity, -Infinity]);
+      sameBits(wasm, 'clipGradValue', () => {
+        const p = Tensor.empty([70001]).requiresGrad_();
+        p.grad = g0.clone();
+        clipGradValue([p], 0.5);
+        return [p.grad.toArray()];
+      });
+    });
+
+    test('embedding: an index out of range is named with its position on every backend', () => {
+      const w = tensor([4, 3]);
+      const idx = fromArray(new Int32Array([1, 3, 4, 0]), [2, 2]);
+      for (const b of [referenceBackend, wasm]) under(b, () => assert.throws(() => embedding(idx, w), /index 4 at position 2 of indices \[2, 2\] is out of range \[0, 4\)/));
     });
   });
 }
