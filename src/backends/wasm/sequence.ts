@@ -10,16 +10,9 @@ import { heap } from '../../core/memory.js';
 import type { Backend, LinearAttentionSweep, ScoreMask } from '../backend.js';
 import { referenceBackend } from '../reference.js';
 import { collapse } from './elementwise.js';
+import { callKernel } from './kernels.js';
 import type { WasmKernels } from './module.js';
-import { kernelIndex, type KernelPool } from './threads.js';
-
-const MASK_SCORES = kernelIndex('maskScores');
-const LINEAR_ATTENTION = kernelIndex('linearAttention');
-const LINEAR_ATTENTION_BACKWARD = kernelIndex('linearAttentionBackward');
-const NLL_BACKWARD = kernelIndex('nllLossBackward');
-
-/** Elements (about) a thread must get before another is woken. */
-const GRAIN = 16384;
+import type { KernelPool } from './threads.js';
 
 /** A float64 block in the heap for the life of `use`, its first `init.length` values set from `init`. */
 function withF64<T>(n: number, init: Float64Array | null, use: (ptr: number, view: () => Float64Array) => T): T {
@@ -48,11 +41,11 @@ type SequenceKernels = Pick<Backend, 'dropoutMask' | 'uniform' | 'maskScores' | 
 export function sequenceKernels(k: WasmKernels, pool: KernelPool): SequenceKernels {
   return {
     dropoutMask(d) {
-      k.dropoutMask(d.mask * 4, d.n, d.threshold, d.below, d.above, d.y >= 0 ? d.x * 4 : 0, d.y >= 0 ? d.y * 4 : 0, d.state * 4);
+      callKernel(k, 'dropoutMask', { ...d, x: d.y >= 0 ? d.x : -1 });
     },
 
     uniform(out, n, a, b, state) {
-      k.uniformFill(out * 4, n, a, b, state * 4);
+      callKernel(k, 'uniformFill', { out, n, a, b, state });
     },
 
     maskScores(p, batch, L, S, scale, masks: readonly ScoreMask[]) {
@@ -60,19 +53,20 @@ export function sequenceKernels(k: WasmKernels, pool: KernelPool): SequenceKerne
       const c = collapse(batch, masks.map((m) => m.strides.slice(0, r)));
       if (masks.length > 2 || c.shape.length > 2) return referenceBackend.maskScores(p, batch, L, S, scale, masks);
       const n1 = c.shape.length === 2 ? c.shape[1] : c.shape.length === 1 ? c.shape[0] : 1;
-      const args: number[] = [p * 4, L, S, n1, scale];
-      for (let i = 0; i < 2; i++) {
+      // each mask: kind, byte address, strides over the collapsed batch (n0, n1), then over (L, S)
+      const [A, B] = [0, 1].map((i) => {
         const m = masks[i];
-        if (!m) {
-          args.push(0, 0, 0, 0, 0, 0);
-          continue;
-        }
+        if (!m) return [0, 0, 0, 0, 0, 0];
         const bs = c.strides[i];
         const [s0, s1] = bs.length === 2 ? bs : bs.length === 1 ? [0, bs[0]] : [0, 0];
-        args.push(m.bool ? 1 : 2, m.off * (m.bool ? 1 : 4), s0, s1, m.strides[r], m.strides[r + 1]);
-      }
+        return [m.bool ? 1 : 2, m.off * (m.bool ? 1 : 4), s0, s1, m.strides[r], m.strides[r + 1]];
+      });
       const N = batch.reduce((a, b) => a * b, 1);
-      pool.parallelFor(MASK_SCORES, N * L, args, { grain: Math.max(1, Math.ceil(GRAIN / Math.max(S, 1))) });
+      pool.run('maskScores', N * L, {
+        p, L, S, n1, scale,
+        kindA: A[0], a: A[1], a0: A[2], a1: A[3], aRow: A[4], aCol: A[5],
+        kindB: B[0], b: B[1], b0: B[2], b1: B[3], bRow: B[4], bCol: B[5],
+      });
     },
 
     linearAttention(s, y, end) {
@@ -80,8 +74,7 @@ export function sequenceKernels(k: WasmKernels, pool: KernelPool): SequenceKerne
       withF64(N * d * e + N * d + N * e, startSums(s), (sums, view) => {
         const z = sums + N * d * e * 8;
         const num = z + N * d * 8;
-        const args = [s.q * 4, s.k * 4, s.v * 4, y * 4, T, d, e, s.eps, sums, z, num];
-        pool.parallelFor(LINEAR_ATTENTION, N, args, { grain: Math.max(1, Math.ceil(GRAIN / Math.max(T * d * e, 1))) });
+        pool.run('linearAttention', N, { q: s.q, k: s.k, v: s.v, y, T, d, e, eps: s.eps, S: sums, z, num });
         if (end) {
           const v = view();
           end.S.set(v.subarray(0, N * d * e));
@@ -94,15 +87,14 @@ export function sequenceKernels(k: WasmKernels, pool: KernelPool): SequenceKerne
       const { N, T, d, e } = s;
       withF64(N * d * e + N * d, startSums(s), (sums) =>
         withF64(N * (T * e + T + d * e + d + e), null, (work) => {
-          const args = [s.q * 4, s.k * 4, s.v * 4, g.g * 4, g.dq * 4, g.dk * 4, g.dv * 4, T, d, e, s.eps, sums, sums + N * d * e * 8, work];
-          pool.parallelFor(LINEAR_ATTENTION_BACKWARD, N, args, { grain: Math.max(1, Math.ceil(GRAIN / Math.max(T * d * e, 1))) });
+          pool.run('linearAttentionBackward', N, { q: s.q, k: s.k, v: s.v, ...g, T, d, e, eps: s.eps, S: sums, z: sums + N * d * e * 8, work });
         }),
       );
     },
 
     nllLoss(b, losses) {
       return withF64(2, null, (sums, view) => {
-        const bad = k.nllLoss(b.x * 4, b.target * 4, b.weight < 0 ? 0 : b.weight * 4, b.N, b.C, b.D, b.ignoreIndex, losses * 4, sums);
+        const bad = callKernel(k, 'nllLoss', { ...b, w: b.weight, losses, sums });
         if (bad >= 0) throw new RangeError(`nllLoss: target ${heap.i32[b.target + bad]} at position ${bad} is out of bounds for ${b.C} classes`);
         const v = view();
         return [v[0], v[1]];
@@ -110,8 +102,7 @@ export function sequenceKernels(k: WasmKernels, pool: KernelPool): SequenceKerne
     },
 
     nllLossBackward(b, g, gx, scale, perElement) {
-      const args = [b.target * 4, b.weight < 0 ? 0 : b.weight * 4, b.C, b.D, b.ignoreIndex, g * 4, gx * 4, scale, perElement ? 1 : 0];
-      pool.parallelFor(NLL_BACKWARD, b.N, args, { grain: Math.max(1, Math.ceil(GRAIN / Math.max(b.D, 1))) });
+      pool.run('nllLossBackward', b.N, { target: b.target, w: b.weight, C: b.C, D: b.D, ignoreIndex: b.ignoreIndex, g, gx, scale, perElement });
     },
   };
 }
