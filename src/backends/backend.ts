@@ -120,6 +120,100 @@ export interface SGDStep {
   maximize: boolean;
 }
 
+/**
+ * A generator's state in the heap, as the random kernels read and advance it: the element offset (in
+ * heap.i32, 8-byte aligned) of the four xoshiro128** words of src/core/random.ts's Generator, followed
+ * at byte +16 by its float64 Box-Muller spare (NaN: none). src/backends/random-state.ts moves a
+ * Generator's state there and back.
+ */
+export type GeneratorState = number;
+
+/**
+ * A dropout mask drawn from n uniforms u_i of the generator at `state`, in order:
+ * mask[i] = u_i < threshold ? below : above (rounded to f32). With x and y (else -1), also
+ * y[i] = x[i] * (the unrounded mask value), for attention's weights after dropout. Offsets into heap.f32.
+ */
+export interface DropoutDraw {
+  mask: number;
+  n: number;
+  threshold: number;
+  below: number;
+  above: number;
+  x: number;
+  y: number;
+  state: GeneratorState;
+}
+
+/**
+ * A mask over a stack of (L, S) score matrices with batch dims `batch`: its element offset and strides
+ * over (...batch, L, S) (0 where it broadcasts). Bool (heap.u8, true = masked out) or float (heap.f32, added).
+ */
+export interface ScoreMask {
+  bool: boolean;
+  off: number;
+  strides: readonly number[];
+}
+
+/**
+ * Causal linear attention over N sequences (see src/nn/attention/linear-attention.ts), all f32
+ * contiguous: q, k (N, T, d), v (N, T, e). With r_t = 1 / (q_t . z_t + eps),
+ *   S_t = S_0 + sum_{s <= t} k_s v_s^T (d, e),  z_t = z_0 + sum_{s <= t} k_s (d),  y_t = (q_t^T S_t) r_t,
+ * with S, z accumulated in float64 in the order of s, a and c. S0 (N, d, e) and z0 (N, d) are the sums
+ * before the call (null: zeros).
+ */
+export interface LinearAttentionSweep {
+  q: number;
+  k: number;
+  v: number;
+  N: number;
+  T: number;
+  d: number;
+  e: number;
+  eps: number;
+  S0: Float64Array | null;
+  z0: Float64Array | null;
+}
+
+/** The heap operands of one causal linear attention call: y (N, T, e) forward; g = dL/dy and dq, dk, dv backward. */
+export interface LinearAttentionGrads {
+  g: number;
+  dq: number;
+  dk: number;
+  dv: number;
+}
+
+/**
+ * Negative log-likelihood over a class-dim block x (N, C, D) f32 with int32 targets t (N, D) and optional
+ * class weights w (C) (-1: all 1). The forward writes losses (N*D): l_i = -w[t_i] x[n, t_i, d], 0 where
+ * t_i = ignoreIndex; it returns their float64 sum and the sum of w[t_i] over non-ignored i, both in
+ * order of i, and throws a RangeError on a target outside [0, C).
+ */
+export interface NLLBlock {
+  x: number;
+  target: number;
+  weight: number;
+  N: number;
+  C: number;
+  D: number;
+  ignoreIndex: number;
+}
+
+/** One RMSprop step over n elements (see `rmspropUpdate` in src/optim/updates.ts); buf -1 without momentum, gAvg -1 unless centered. */
+export interface RMSpropStep {
+  p: number;
+  grad: number;
+  squareAvg: number;
+  buf: number;
+  gAvg: number;
+  n: number;
+  lr: number;
+  alpha: number;
+  eps: number;
+  weightDecay: number;
+  momentum: number;
+  maximize: boolean;
+}
+
 export interface Backend {
   readonly name: string;
   /** dst = src, both through their strides, with a cast between kinds. */
@@ -157,16 +251,53 @@ export interface Backend {
    * xhat * mean(g * xhat)); dw += sum over rows of dy * xhat, db += sum of dy. Any of dx, dw, db may be -1.
    */
   layerNormBackward(x: number, w: number, mean: number, rstd: number, dy: number, dx: number, dw: number, db: number, rows: number, D: number): void;
-  /** out[i, :] = table[idx[i], :] for n indices into a rows x cols f32 table. */
-  indexSelect(table: number, rows: number, cols: number, idx: number, n: number, out: number): void;
+  /**
+   * out[i, :] = table[idx[i], :] for n indices into a rows x cols f32 table. Returns -1, or the position
+   * of the first index outside [0, rows) (the rows before it are copied; the caller throws).
+   */
+  indexSelect(table: number, rows: number, cols: number, idx: number, n: number, out: number): number;
   /** dtable[idx[i], :] += dout[i, :], skipping `skip` (padding) indices. */
   indexAdd(dtable: number, cols: number, idx: number, n: number, dout: number, skip: number): void;
+  /** A dropout mask from the generator's uniforms (see DropoutDraw); the state ends advanced by n draws. */
+  dropoutMask(d: DropoutDraw): void;
+  /** out[i] = a + (b - a) u_i over n contiguous f32, u_i the generator's next uniforms (Generator.uniform). */
+  uniform(out: number, n: number, a: number, b: number, state: GeneratorState): void;
+  /** out[i] = mean + std z_i over n contiguous f32, z_i the generator's next normals (Generator.normal, spare included). */
+  normal(out: number, n: number, mean: number, std: number, state: GeneratorState): void;
+  /**
+   * The (maxLen, dModel) sinusoidal table, dModel even: PE[p, 2i] = sin(p div_i), PE[p, 2i+1] = cos(p div_i),
+   * div_i = exp(2i * -ln(10000) / dModel), with float32 rounding after the product 2i k, the exp and p div_i
+   * (PyTorch's construction).
+   */
+  sinusoidalTable(out: number, maxLen: number, dModel: number): void;
+  /**
+   * In place over the contiguous (...batch, L, S) scores at p: s = s * scale + the float masks, or -inf
+   * where a bool mask masks (each element in float64, rounded to f32 once).
+   */
+  maskScores(p: number, batch: readonly number[], L: number, S: number, scale: number, masks: readonly ScoreMask[]): void;
+  /** Causal linear attention forward (see LinearAttentionSweep) into y (N, T, e); `end` (or null) receives S_T and z_T. */
+  linearAttention(s: LinearAttentionSweep, y: number, end: { S: Float64Array; z: Float64Array } | null): void;
+  /**
+   * Its backward: with dnum_t = g_t r_t and dden_t = -(g_t . num_t) r_t^2, dq_t = S_t dnum_t + z_t dden_t;
+   * with G_t = sum_{u >= t} q_u dnum_u^T and h_t = sum_{u >= t} q_u dden_u, dk_t = G_t v_t + h_t and
+   * dv_t = G_t^T k_t (float64 sums).
+   */
+  linearAttentionBackward(s: LinearAttentionSweep, grads: LinearAttentionGrads): void;
+  /** The NLL forward (see NLLBlock) into `losses` (N*D); returns [sum, total weight]. */
+  nllLoss(b: NLLBlock, losses: number): [number, number];
+  /**
+   * Its backward into gx (N, C, D), zero on entry: gx[n, t_i, d] = -w[t_i] * scale * g[i] (g[0] for all i
+   * when not `perElement`), nothing for ignored i.
+   */
+  nllLossBackward(b: NLLBlock, g: number, gx: number, scale: number, perElement: boolean): void;
   /** Sum of squares of n contiguous f32 elements, accumulated in float64 (gradient norms). */
   sumSquares(x: number, n: number): number;
   /** One Adam / AdamW update, in place. */
   adam(s: AdamStep): void;
   /** One SGD update, in place. */
   sgd(s: SGDStep): void;
+  /** One RMSprop update, in place. */
+  rmsprop(s: RMSpropStep): void;
   /** One fused recurrent step: gate nonlinearities and state update (see RecurrentStep). */
   recurrentStep(s: RecurrentStep): void;
   /** The backward of recurrentStep, for backpropagation through time (see RecurrentStepBackward). */

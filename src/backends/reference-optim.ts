@@ -3,8 +3,8 @@
  * specification) applied to views of the heap, and the float64 sum of squares of gradient clipping.
  */
 import { heap } from '../core/memory.js';
-import { adamUpdate, sgdUpdate } from '../optim/updates.js';
-import type { AdamStep, Backend, SGDStep } from './backend.js';
+import { adamUpdate, rmspropUpdate, sgdUpdate } from '../optim/updates.js';
+import type { AdamStep, Backend, RMSpropStep, SGDStep } from './backend.js';
 
 function view(off: number, n: number): Float32Array {
   return heap.f32.subarray(off, off + n);
@@ -18,6 +18,10 @@ function sgd(s: SGDStep): void {
   sgdUpdate(view(s.p, s.n), view(s.grad, s.n), s.buf < 0 ? null : view(s.buf, s.n), s.first, s);
 }
 
+function rmsprop(s: RMSpropStep): void {
+  rmspropUpdate(view(s.p, s.n), view(s.grad, s.n), view(s.squareAvg, s.n), s.buf < 0 ? null : view(s.buf, s.n), s.gAvg < 0 ? null : view(s.gAvg, s.n), s);
+}
+
 function sumSquares(x: number, n: number): number {
   const f = heap.f32;
   let acc = 0;
@@ -26,4 +30,4 @@ function sumSquares(x: number, n: number): number {
 }
 
 /** The optimizer kernels of the reference backend (spread into `referenceBackend`). */
-export const optimKernels: Pick<Backend, 'adam' | 'sgd' | 'sumSquares'> = { adam, sgd, sumSquares };
+export const optimKernels: Pick<Backend, 'adam' | 'sgd' | 'rmsprop' | 'sumSquares'> = { adam, sgd, rmsprop, sumSquares };

@@ -4,8 +4,11 @@
  */
 import { heap } from '../core/memory.js';
 import type { ArrayKind, Backend, BinaryOp, MatOperand, Operand, ReduceOp, UnaryOp } from './backend.js';
+import { attentionKernels } from './reference-attention.js';
+import { lossKernels } from './reference-loss.js';
 import { normKernels } from './reference-norm.js';
 import { optimKernels } from './reference-optim.js';
+import { randomKernels } from './reference-random.js';
 import { rnnKernels } from './reference-rnn.js';
 
 type Arr = Float32Array | Int32Array | Uint8Array;
@@ -139,6 +142,9 @@ export const referenceBackend: Backend = {
   ...rnnKernels,
   ...normKernels,
   ...optimKernels,
+  ...randomKernels,
+  ...attentionKernels,
+  ...lossKernels,
 
   copy(src, dst, shape) {
     const s = arr(src.kind);
@@ -293,9 +299,10 @@ export const referenceBackend: Backend = {
     const I = heap.i32;
     for (let i = 0; i < n; i++) {
       const r = I[idx + i];
-      if (r < 0 || r >= rows) throw new RangeError(`index ${r} is out of range for ${rows} rows`);
+      if (r < 0 || r >= rows) return i;
       f.copyWithin(out + i * cols, table + r * cols, table + (r + 1) * cols);
     }
+    return -1;
   },
 
   indexAdd(dtable, cols, idx, n, dout, skip) {

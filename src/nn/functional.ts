@@ -8,7 +8,7 @@
  * are int32 ((N) or (N, d1, ...)), and `reduction` is 'mean' (default), 'sum' or 'none'.
  */
 import { noGrad } from '../core/autograd.js';
-import { heap } from '../core/memory.js';
+import { backend, type NLLBlock } from '../backends/backend.js';
 import { fmt, sameShape } from '../core/shape.js';
 import { Tensor, withGrad } from '../core/tensor.js';
 
@@ -87,53 +87,30 @@ export interface NLLOptions {
  *   loss_i = -weight[t_i] * input[i, t_i]   (0 where t_i = ignoreIndex)
  * 'mean' divides the sum by sum_i weight[t_i] over non-ignored i (their count without weights).
  */
-export function nllLoss(input: Tensor, target: Tensor, { weight = null, ignoreIndex = -100, reduction = 'mean' }: NLLOptions = {}): Tensor {
+export function nllLoss(input: Tensor, target: Tensor, opts: NLLOptions = {}): Tensor {
+  return nll(input, target, opts).loss;
+}
+
+/** nllLoss, with the 'mean' denominator sum_i weight[t_i] over non-ignored i (crossEntropy's smoothing term divides by it too). */
+function nll(input: Tensor, target: Tensor, { weight = null, ignoreIndex = -100, reduction = 'mean' }: NLLOptions): { loss: Tensor; totalWeight: number } {
   checkReduction(reduction, 'nllLoss');
   const { N, C, D, outShape } = classLayout(input, target, 'nllLoss');
   checkWeight(weight, C, 'nllLoss');
   const x = input.contiguous(); // (N, C, D) in memory
   const t = target.contiguous(); // (N, D)
   const w = weight ? weight.contiguous() : null;
-  const M = N * D;
-  const losses = Tensor.empty([M]);
-  const f = heap.f32;
-  const I = heap.i32;
-  const [xb, tb, lb, wb] = [x.base, t.base, losses.base, w ? w.base : -1];
-  let sum = 0;
-  let totalWeight = 0;
-  for (let n = 0; n < N; n++)
-    for (let d = 0; d < D; d++) {
-      const i = n * D + d;
-      const c = I[tb + i];
-      if (c === ignoreIndex) {
-        f[lb + i] = 0;
-        continue;
-      }
-      if (c < 0 || c >= C) throw new RangeError(`nllLoss: target ${c} at position ${i} is out of bounds for ${C} classes`);
-      const wc = wb >= 0 ? f[wb + c] : 1;
-      const l = -wc * f[xb + (n * C + c) * D + d];
-      f[lb + i] = l;
-      sum += l;
-      totalWeight += wc;
-    }
+  const losses = Tensor.empty([N * D]);
+  const block = (): NLLBlock => ({ x: x.base, target: t.base, weight: w ? w.base : -1, N, C, D, ignoreIndex });
+  const [sum, totalWeight] = backend().nllLoss(block(), losses.base);
   const out = reduction === 'none' ? losses.reshape(outShape) : Tensor.empty([]).fill_(reduction === 'sum' ? sum : sum / totalWeight);
-  return withGrad('nllLoss', out.detach(), [input], (g) => {
+  const loss = withGrad('nllLoss', out.detach(), [input], (g) => {
     const gc = g.contiguous();
     const gx = Tensor.empty(input.shape).fill_(0);
-    const f = heap.f32;
-    const I = heap.i32;
-    const [gb, gxb, tb, wb] = [gc.base, gx.base, t.base, w ? w.base : -1]; // t and w stay alive through this closure
     const scale = reduction === 'mean' ? 1 / totalWeight : 1;
-    for (let n = 0; n < N; n++)
-      for (let d = 0; d < D; d++) {
-        const i = n * D + d;
-        const c = I[tb + i];
-        if (c === ignoreIndex) continue;
-        const wc = wb >= 0 ? f[wb + c] : 1;
-        f[gxb + (n * C + c) * D + d] = -wc * scale * f[gb + (reduction === 'none' ? i : 0)];
-      }
+    backend().nllLossBackward(block(), gc.base, gx.base, scale, reduction === 'none'); // block(): t and w stay alive through this closure
     return [gx];
   });
+  return { loss, totalWeight };
 }
 
 export interface CrossEntropyOptions extends NLLOptions {
@@ -179,30 +156,16 @@ export function crossEntropy(input: Tensor, target: Tensor, { weight = null, ign
 
   classLayout(input, target, 'crossEntropy');
   const logp = input.logSoftmax(classDim);
-  const nll = nllLoss(logp, target, { weight, ignoreIndex, reduction });
-  if (labelSmoothing === 0) return nll;
+  const { loss: nllPart, totalWeight } = nll(logp, target, { weight, ignoreIndex, reduction });
+  if (labelSmoothing === 0) return nllPart;
 
   let smooth = (wB ? logp.mul(wB) : logp).sum(classDim).neg(); // target's shape
   smooth = smooth.maskedFill(target.eq(ignoreIndex), 0);
   let ret: Tensor;
   if (reduction === 'none') ret = smooth;
   else if (reduction === 'sum') ret = smooth.sum();
-  else ret = smooth.sum().div(targetWeightSum(target, weight, ignoreIndex));
-  return nll.mul(1 - labelSmoothing).add(ret.mul(labelSmoothing / C));
-}
-
-/** sum over non-ignored targets of weight[t] (their count without weights): the 'mean' denominator. */
-function targetWeightSum(target: Tensor, weight: Tensor | null, ignoreIndex: number): number {
-  const t = target.contiguous();
-  const w = weight ? weight.contiguous() : null;
-  const I = heap.i32;
-  const f = heap.f32;
-  let s = 0;
-  for (let i = 0; i < t.numel; i++) {
-    const c = I[t.base + i];
-    if (c !== ignoreIndex) s += w ? f[w.base + c] : 1;
-  }
-  return s;
+  else ret = smooth.sum().div(totalWeight);
+  return nllPart.mul(1 - labelSmoothing).add(ret.mul(labelSmoothing / C));
 }
 
 /** `torch.nn.functional.mse_loss`: (input - target)^2, reduced. Shapes must match. */

@@ -5,7 +5,8 @@
  * The bounds and standard deviations are PyTorch's; the random streams are Loom's own, so the values
  * differ from PyTorch's for the same seed while following the same distributions.
  */
-import { heap } from '../core/memory.js';
+import { backend, type GeneratorState } from '../backends/backend.js';
+import { drawFrom } from '../backends/random-state.js';
 import { defaultGenerator, type Generator } from '../core/random.js';
 import { fmt } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
@@ -14,14 +15,14 @@ export type Nonlinearity =
   | 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
 export type FanMode = 'fan_in' | 'fan_out';
 
-/** Writes `draw()` into every element of a float32 tensor (a contiguous scratch copy for strided views). */
-function fillWith(t: Tensor, draw: () => number): Tensor {
+/**
+ * Fills every element of a float32 tensor in order by the random kernel `draw` (a contiguous scratch
+ * copy for strided views), from `generator`'s state, which it leaves advanced.
+ */
+function fillWith(t: Tensor, generator: Generator, draw: (out: number, n: number, state: GeneratorState) => void): Tensor {
   if (t.dtype !== 'float32') throw new TypeError(`init: expected a float32 tensor, got ${t.dtype}`);
   const dst = t.isContiguous() ? t : Tensor.empty(t.shape);
-  const n = dst.numel;
-  const b = dst.base;
-  const f = heap.f32;
-  for (let i = 0; i < n; i++) f[b + i] = draw();
+  drawFrom(generator, (state) => draw(dst.base, dst.numel, state));
   if (dst !== t) t.copy_(dst);
   return t;
 }
@@ -29,13 +30,13 @@ function fillWith(t: Tensor, draw: () => number): Tensor {
 /** Fills with U(a, b). */
 export function uniform_(t: Tensor, a = 0, b = 1, generator: Generator = defaultGenerator): Tensor {
   if (!(b >= a)) throw new RangeError(`uniform_: expected a <= b, got a=${a}, b=${b}`);
-  return fillWith(t, () => a + (b - a) * generator.uniform());
+  return fillWith(t, generator, (out, n, state) => backend().uniform(out, n, a, b, state));
 }
 
 /** Fills with N(mean, std^2). */
 export function normal_(t: Tensor, mean = 0, std = 1, generator: Generator = defaultGenerator): Tensor {
   if (!(std >= 0)) throw new RangeError(`normal_: std must be non-negative, got ${std}`);
-  return fillWith(t, () => mean + std * generator.normal());
+  return fillWith(t, generator, (out, n, state) => backend().normal(out, n, mean, std, state));
 }
 
 export function constant_(t: Tensor, value: number): Tensor {

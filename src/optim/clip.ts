@@ -2,7 +2,6 @@
 import { backend } from '../backends/backend.js';
 import { scalar } from '../core/ops/elementwise.js';
 import { Tensor } from '../core/tensor.js';
-import { flat } from './optimizer.js';
 
 /** The gradients of `params` that exist, each as a contiguous float32 tensor (views where possible). */
 function gradsOf(params: Tensor | Iterable<Tensor>, fn: string): Tensor[] {
@@ -61,7 +60,7 @@ export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number,
   const grads = gradsOf(params, 'clipGradNorm');
   if (grads.length === 0) return 0;
   // the 2-norm (the usual case) by the backend's float64 sum of squares; other norms in TypeScript
-  const norms = grads.map((g) => Math.fround(normType === 2 ? Math.sqrt(backend().sumSquares(g.base, g.numel)) : vectorNorm([flat(g)], normType)));
+  const norms = grads.map((g) => Math.fround(normType === 2 ? Math.sqrt(backend().sumSquares(g.base, g.numel)) : vectorNorm([g.toArray()], normType)));
   const total = Math.fround(vectorNorm([norms], normType));
   if (errorIfNonfinite && !Number.isFinite(total))
     throw new Error(
@@ -91,7 +90,14 @@ export function scaleInPlace(x: Float32Array, c: number): void {
  */
 export function clipGradValue(params: Tensor | Iterable<Tensor>, clipValue: number): void {
   if (!(clipValue >= 0)) throw new Error(`clipGradValue: clipValue must be a non-negative number, got ${clipValue}`);
-  for (const g of gradsOf(params, 'clipGradValue')) clampInPlace(flat(g), -clipValue, clipValue);
+  // g <- min(max(g, -clipValue), clipValue) in place by the backend's maximum and minimum (NaN kept)
+  const lo = scalar(-clipValue);
+  const hi = scalar(clipValue);
+  for (const g of gradsOf(params, 'clipGradValue')) {
+    const bound = (c: Tensor) => ({ kind: 'f32' as const, off: c.base, strides: g.shape.map(() => 0) });
+    backend().binary('maximum', g.operand, bound(lo), g.operand, g.shape);
+    backend().binary('minimum', g.operand, bound(hi), g.operand, g.shape);
+  }
 }
 
 /** x ← min(max(x, lo), hi), NaN kept. */

@@ -8,9 +8,10 @@
  */
 import { enableGrad } from '../core/autograd.js';
 import { zerosLike } from '../core/creation.js';
-import { heap } from '../core/memory.js';
 import { fmt, sameShape } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
+
+export { flat } from '../core/heap-view.js';
 
 /** Hyper-parameters every optimizer has. */
 export interface GroupOptions {
@@ -46,14 +47,6 @@ export interface OptimizerJson {
 export interface OptimizerStateDict {
   json: OptimizerJson;
   tensors: Map<string, Tensor>;
-}
-
-/** The elements of a contiguous float32 tensor, as a view of the heap (take it after the last allocation). */
-export function flat(t: Tensor): Float32Array {
-  if (t.dtype !== 'float32' || !t.isContiguous())
-    throw new Error(`flat: expected a contiguous float32 tensor, got ${t.dtype} of shape ${fmt(t.shape)} strides ${fmt(t.strides)}`);
-  const b = t.base;
-  return heap.f32.subarray(b, b + t.numel);
 }
 
 /** Throws PyTorch's message (`Invalid learning rate: -1`) unless `ok`. */

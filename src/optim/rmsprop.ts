@@ -1,6 +1,9 @@
 /** RMSprop, plain, with momentum, and centered. */
+import { backend } from '../backends/backend.js';
 import type { Tensor } from '../core/tensor.js';
-import { check, flat, Optimizer, type ParamGroup, type ParamsArg, type ParamState } from './optimizer.js';
+import { check, Optimizer, type ParamGroup, type ParamsArg, type ParamState } from './optimizer.js';
+
+export { rmspropUpdate } from './updates.js';
 
 export interface RMSpropOptions {
   lr: number;
@@ -10,43 +13,6 @@ export interface RMSpropOptions {
   momentum: number;
   centered: boolean;
   maximize: boolean;
-}
-
-/**
- * One RMSprop step on flat arrays, in place (torch.optim.rmsprop `_single_tensor_rmsprop`):
- *
- *   g = ±grad + weightDecay·p
- *   s = α·s + (1 − α)·g²
- *   ḡ = α·ḡ + (1 − α)·g,   a = √(s − ḡ²) + eps        centered
- *   a = √s + eps                                       otherwise
- *   buf = momentum·buf + g / a,   p = p − lr·buf       momentum > 0
- *   p = p − lr·g / a                                   otherwise
- *
- * `buf` is null unless momentum > 0, `gAvg` null unless centered.
- */
-export function rmspropUpdate(
-  p: Float32Array,
-  grad: Float32Array,
-  squareAvg: Float32Array,
-  buf: Float32Array | null,
-  gAvg: Float32Array | null,
-  h: RMSpropOptions,
-): void {
-  const { lr, alpha, eps, weightDecay, momentum, maximize } = h;
-  for (let i = 0; i < p.length; i++) {
-    let g = maximize ? -grad[i] : grad[i];
-    if (weightDecay !== 0) g += weightDecay * p[i];
-    squareAvg[i] = alpha * squareAvg[i] + (1 - alpha) * g * g;
-    let a: number;
-    if (gAvg) {
-      gAvg[i] = alpha * gAvg[i] + (1 - alpha) * g;
-      a = Math.sqrt(squareAvg[i] - gAvg[i] * gAvg[i]) + eps;
-    } else a = Math.sqrt(squareAvg[i]) + eps;
-    if (buf) {
-      buf[i] = momentum * buf[i] + g / a;
-      p[i] -= lr * buf[i];
-    } else p[i] -= (lr * g) / a;
-  }
 }
 
 /**
@@ -76,6 +42,7 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     const buf = group.momentum > 0 ? this.buffer(state, 'momentum_buffer', p) : null;
     const gAvg = group.centered ? this.buffer(state, 'grad_avg', p) : null;
     state.step = ((state.step as number | undefined) ?? 0) + 1;
-    rmspropUpdate(flat(p), flat(grad), flat(sq), buf && flat(buf), gAvg && flat(gAvg), group);
+    const { lr, alpha, eps, weightDecay, momentum, maximize } = group;
+    backend().rmsprop({ p: p.base, grad: grad.base, squareAvg: sq.base, buf: buf ? buf.base : -1, gAvg: gAvg ? gAvg.base : -1, n: p.numel, lr, alpha, eps, weightDecay, momentum, maximize });
   }
 }

@@ -1,9 +1,10 @@
 /**
  * The optimizers' update math as pure functions over flat Float32Arrays, in place: the specification
- * that the backends' `adam` / `sgd` kernels implement (the reference backend calls these on views of
+ * that the backends' `adam` / `sgd` / `rmsprop` kernels implement (the reference backend calls these on views of
  * the heap; the WebAssembly kernels repeat them step for step, in float64, bit for bit).
  */
 import type { AdamOptions } from './adam.js';
+import type { RMSpropOptions } from './rmsprop.js';
 import type { SGDOptions } from './sgd.js';
 
 /**
@@ -69,5 +70,42 @@ export function sgdUpdate(p: Float32Array, grad: Float32Array, buf: Float32Array
       g = nesterov ? g + momentum * buf[i] : buf[i];
     }
     p[i] -= lr * g;
+  }
+}
+
+/**
+ * One RMSprop step on flat arrays, in place (torch.optim.rmsprop `_single_tensor_rmsprop`):
+ *
+ *   g = ±grad + weightDecay·p
+ *   s = α·s + (1 − α)·g²
+ *   ḡ = α·ḡ + (1 − α)·g,   a = √(s − ḡ²) + eps        centered
+ *   a = √s + eps                                       otherwise
+ *   buf = momentum·buf + g / a,   p = p − lr·buf       momentum > 0
+ *   p = p − lr·g / a                                   otherwise
+ *
+ * `buf` is null unless momentum > 0, `gAvg` null unless centered.
+ */
+export function rmspropUpdate(
+  p: Float32Array,
+  grad: Float32Array,
+  squareAvg: Float32Array,
+  buf: Float32Array | null,
+  gAvg: Float32Array | null,
+  h: Omit<RMSpropOptions, 'centered'>,
+): void {
+  const { lr, alpha, eps, weightDecay, momentum, maximize } = h;
+  for (let i = 0; i < p.length; i++) {
+    let g = maximize ? -grad[i] : grad[i];
+    if (weightDecay !== 0) g += weightDecay * p[i];
+    squareAvg[i] = alpha * squareAvg[i] + (1 - alpha) * g * g;
+    let a: number;
+    if (gAvg) {
+      gAvg[i] = alpha * gAvg[i] + (1 - alpha) * g;
+      a = Math.sqrt(squareAvg[i] - gAvg[i] * gAvg[i]) + eps;
+    } else a = Math.sqrt(squareAvg[i]) + eps;
+    if (buf) {
+      buf[i] = momentum * buf[i] + g / a;
+      p[i] -= lr * buf[i];
+    } else p[i] -= (lr * g) / a;
   }
 }

@@ -72,7 +72,8 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   }
   const xc = x.contiguous();
   const out = Tensor.empty([...index.shape, ...x.shape.slice(1)]);
-  backend().indexSelect(xc.base, rows, cols, idx.base, idx.numel, out.base);
+  const bad = backend().indexSelect(xc.base, rows, cols, idx.base, idx.numel, out.base);
+  if (bad >= 0) throw new RangeError(`index ${heap.i32[idx.base + bad]} is out of range for ${rows} rows`);
   return withGrad('indexSelect', out, [x], (g) => [indexAdd(x.shape, g, idx, -1)]);
 }
 

@@ -6,7 +6,7 @@
  *
  * The two matrix products go through the backend's `matmul` kernel and the row pass in between (scale,
  * causal rule, softmax, fully-masked rows) through its `scaledSoftmax`; explicit masks are applied to the
- * scores first, in plain TypeScript over the heap.
+ * scores first by its `maskScores`, and the dropout mask is drawn by its `dropoutMask`.
  *
  * Mask convention, the same everywhere in Loom (`nn.MultiheadAttention`, the Transformer layers, the
  * parity fixtures): a **bool mask is true where attention is NOT allowed** (masked out); a float mask is
@@ -14,8 +14,8 @@
  * masks the other way round (true = takes part); `nn.MultiheadAttention` reads them as Loom does.
  */
 import { needsGrad, record } from '../../core/autograd.js';
-import { backend } from '../../backends/backend.js';
-import { heap } from '../../core/memory.js';
+import { backend, type ScoreMask } from '../../backends/backend.js';
+import { drawFrom } from '../../backends/random-state.js';
 import { bmm } from '../../core/ops/matmul.js';
 import { sumTo } from '../../core/ops/reduce.js';
 import { defaultGenerator, type Generator } from '../../core/random.js';
@@ -46,17 +46,8 @@ export interface AttentionOptions {
   generator?: Generator;
 }
 
-/** A mask as the row pass reads it: per batch matrix its first element, then row and column strides. */
-interface MaskView {
-  bool: boolean;
-  mask: Tensor;
-  /** Element offset of each batch matrix from the mask's base. */
-  batchOffsets: Int32Array;
-  rowStride: number;
-  colStride: number;
-}
-
-function maskView(m: Tensor, batch: number[], L: number, S: number, what: string): MaskView {
+/** A mask as the backend's `maskScores` reads it: expanded to the scores' shape (batch..., L, S). */
+function scoreMask(m: Tensor, batch: number[], L: number, S: number, what: string): ScoreMask & { view: Tensor } {
   if (m.dtype !== 'bool' && m.dtype !== 'float32') throw new TypeError(`${what}: a mask must be bool or float32, got ${m.dtype}`);
   let e: Tensor;
   try {
@@ -64,44 +55,7 @@ function maskView(m: Tensor, batch: number[], L: number, S: number, what: string
   } catch {
     throw new Error(`${what}: mask of shape ${fmt(m.shape)} does not broadcast to the attention scores (batch..., L, S) = ${fmt([...batch, L, S])}`);
   }
-  const N = numel(batch);
-  const batchOffsets = new Int32Array(N);
-  for (let n = 0; n < N; n++) {
-    let r = n;
-    let off = 0;
-    for (let d = batch.length - 1; d >= 0; d--) {
-      off += (r % batch[d]) * e.strides[d];
-      r = Math.floor(r / batch[d]);
-    }
-    batchOffsets[n] = off;
-  }
-  return { bool: m.dtype === 'bool', mask: e, batchOffsets, rowStride: e.strides[batch.length], colStride: e.strides[batch.length + 1] };
-}
-
-/**
- * In place over N contiguous (L, S) score matrices at `p`: s = s * scale + float masks, -inf where a bool
- * mask masks. The backend's `scaledSoftmax` (with scale 1) then applies the causal rule and the softmax.
- */
-function applyMasks(p: number, N: number, L: number, S: number, scale: number, masks: MaskView[]): void {
-  const f = heap.f32;
-  const u8 = heap.u8;
-  const bases = masks.map((m) => m.mask.base);
-  for (let n = 0; n < N; n++) {
-    for (let i = 0; i < L; i++) {
-      const row = p + (n * L + i) * S;
-      for (let j = 0; j < S; j++) {
-        let s = f[row + j] * scale;
-        for (let k = 0; k < masks.length && s !== -Infinity; k++) {
-          const m = masks[k];
-          const at = bases[k] + m.batchOffsets[n] + i * m.rowStride + j * m.colStride;
-          if (m.bool) {
-            if (u8[at]) s = -Infinity;
-          } else s += f[at];
-        }
-        f[row + j] = s;
-      }
-    }
-  }
+  return { bool: m.dtype === 'bool', off: e.base, strides: e.strides, view: e };
 }
 
 /**
@@ -133,27 +87,20 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   const N = numel(batch);
   const sc = scale ?? 1 / Math.sqrt(E);
   const given = masks.filter((m): m is Tensor => !!m);
-  const views = given.map((m) => maskView(m, batch, L, S, what));
+  const views = given.map((m) => scoreMask(m, batch, L, S, what));
 
   const kT = k.detach().transpose(-1, -2); // (batch..., E, S)
   const p = bmm(q.detach(), kT); // (batch..., L, S) scores, then probabilities in place
-  if (views.length > 0) applyMasks(p.base, N, L, S, sc, views); // scaled and masked: the kernel's scale is then 1
+  if (views.length > 0) backend().maskScores(p.base, batch, L, S, sc, views); // scaled and masked: the kernel's scale is then 1
   backend().scaledSoftmax(p.base, N, L, S, views.length > 0 ? 1 : sc, isCausal, causalOffset);
   let keep: Tensor | null = null; // (batch..., L, S) scaled Bernoulli(1 - p) mask
   let pd = p; // probabilities after dropout
   if (dropoutP > 0) {
     keep = Tensor.empty(p.shape);
     pd = Tensor.empty(p.shape);
-    const f = heap.f32;
-    const kb = keep.base;
-    const pb = p.base;
-    const db = pd.base;
     const s = dropoutP === 1 ? 0 : 1 / (1 - dropoutP);
-    for (let i = 0; i < p.numel; i++) {
-      const m = generator.uniform() < dropoutP ? 0 : s;
-      f[kb + i] = m;
-      f[db + i] = f[pb + i] * m;
-    }
+    const draw = { mask: keep.base, n: p.numel, threshold: dropoutP, below: 0, above: s, x: p.base, y: pd.base };
+    drawFrom(generator, (state) => backend().dropoutMask({ ...draw, state }));
   }
   const out = bmm(pd, v.detach()); // (batch..., L, Ev)
   const weights = needWeights ? (pd === p ? p.detach() : pd) : null;

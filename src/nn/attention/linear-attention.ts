@@ -10,9 +10,10 @@
  * The non-causal form is two matrix products of the composed ops. The causal form is a running sum
  * (the RNN view), one fused op: S_t and z_t are carried forward in O(d e) memory instead of
  * materialising the (T, d, e) prefix sums, and the backward recomputes them in a forward sweep and
- * accumulates G_t = sum_{u >= t} q_u dnum_u^T in a reverse sweep.
+ * accumulates G_t = sum_{u >= t} q_u dnum_u^T in a reverse sweep (the backend's `linearAttention` and
+ * `linearAttentionBackward` kernels).
  */
-import { heap } from '../../core/memory.js';
+import { backend, type LinearAttentionSweep } from '../../backends/backend.js';
 import type { Generator } from '../../core/random.js';
 import { fmt } from '../../core/shape.js';
 import { Tensor, withGrad } from '../../core/tensor.js';
@@ -40,25 +41,6 @@ export class LinearAttentionState {
   }
 }
 
-/** One position of the running sums: S += k_t v_t^T, z += k_t; returns r_t = 1 / (q_t . z_t + eps). */
-function advance(f: Float32Array, S: Float64Array, z: Float64Array, qt: number, kt: number, vt: number, d: number, e: number, eps: number): number {
-  let den = 0;
-  for (let a = 0; a < d; a++) {
-    const ka = f[kt + a];
-    z[a] += ka;
-    for (let c = 0; c < e; c++) S[a * e + c] += ka * f[vt + c];
-    den += f[qt + a] * z[a];
-  }
-  return 1 / (den + eps);
-}
-
-/** num_t[c] = q_t . S_t[:, c]. */
-function numerator(f: Float32Array, S: Float64Array, qt: number, c: number, d: number, e: number): number {
-  let num = 0;
-  for (let a = 0; a < d; a++) num += f[qt + a] * S[a * e + c];
-  return num;
-}
-
 /**
  * Causal linear attention over N independent sequences: q, k (N, T, d) already feature-mapped
  * (positive), v (N, T, e) -> y (N, T, e), y_t = q_t^T S_t / (q_t . z_t + eps) with
@@ -78,88 +60,18 @@ export function causalLinearAttention(q: Tensor, k: Tensor, v: Tensor, eps = 1e-
   const kc = k.detach().contiguous();
   const vc = v.detach().contiguous();
   const y = Tensor.empty([N, T, e]);
-  const S = new Float64Array(d * e);
-  const z = new Float64Array(d);
   // the sums before this call, where each sequence's sweep starts (the backward's too)
-  const S0 = state ? state.S.slice() : new Float64Array(N * d * e);
-  const z0 = state ? state.z.slice() : new Float64Array(N * d);
-  const begin = (n: number) => {
-    S.set(S0.subarray(n * d * e, (n + 1) * d * e));
-    z.set(z0.subarray(n * d, (n + 1) * d));
-  };
-  const f = heap.f32;
-  const [qb, kb, vb, yb] = [qc.base, kc.base, vc.base, y.base];
-  for (let n = 0; n < N; n++) {
-    begin(n);
-    for (let t = 0; t < T; t++) {
-      const row = n * T + t;
-      const qt = qb + row * d;
-      const r = advance(f, S, z, qt, kb + row * d, vb + row * e, d, e, eps);
-      for (let c = 0; c < e; c++) f[yb + row * e + c] = numerator(f, S, qt, c, d, e) * r;
-    }
-    if (state) {
-      state.S.set(S, n * d * e);
-      state.z.set(z, n * d);
-    }
-  }
+  const S0 = state ? state.S.slice() : null;
+  const z0 = state ? state.z.slice() : null;
+  // built again in the backward, whose closure so keeps qc, kc and vc alive
+  const sweep = (): LinearAttentionSweep => ({ q: qc.base, k: kc.base, v: vc.base, N, T, d, e, eps, S0, z0 });
+  backend().linearAttention(sweep(), y.base, state ?? null);
   return withGrad('causalLinearAttention', y, [q, k, v], (g) => {
     const gc = g.contiguous();
     const dq = Tensor.empty([N, T, d]);
     const dk = Tensor.empty([N, T, d]);
     const dv = Tensor.empty([N, T, e]);
-    const dnum = new Float64Array(T * e);
-    const dden = new Float64Array(T);
-    const G = new Float64Array(d * e);
-    const h = new Float64Array(d);
-    const f = heap.f32;
-    const [qb, kb, vb, gb, dqb, dkb, dvb] = [qc.base, kc.base, vc.base, gc.base, dq.base, dk.base, dv.base];
-    for (let n = 0; n < N; n++) {
-      // forward sweep: recompute S_t, z_t; dnum_t = g_t r_t, dden_t = -(g_t . num_t) r_t^2,
-      // dq_t = S_t dnum_t + z_t dden_t
-      begin(n);
-      for (let t = 0; t < T; t++) {
-        const row = n * T + t;
-        const qt = qb + row * d;
-        const gt = gb + row * e;
-        const r = advance(f, S, z, qt, kb + row * d, vb + row * e, d, e, eps);
-        let gNum = 0;
-        for (let c = 0; c < e; c++) {
-          gNum += f[gt + c] * numerator(f, S, qt, c, d, e);
-          dnum[t * e + c] = f[gt + c] * r;
-        }
-        dden[t] = -gNum * r * r;
-        for (let a = 0; a < d; a++) {
-          let s = z[a] * dden[t];
-          for (let c = 0; c < e; c++) s += S[a * e + c] * dnum[t * e + c];
-          f[dqb + row * d + a] = s;
-        }
-      }
-      // reverse sweep: G_t = sum_{u >= t} q_u dnum_u^T, h_t = sum_{u >= t} q_u dden_u;
-      // dk_t = G_t v_t + h_t, dv_t = G_t^T k_t
-      G.fill(0);
-      h.fill(0);
-      for (let t = T - 1; t >= 0; t--) {
-        const row = n * T + t;
-        const qt = qb + row * d;
-        const kt = kb + row * d;
-        const vt = vb + row * e;
-        for (let a = 0; a < d; a++) {
-          const qa = f[qt + a];
-          h[a] += qa * dden[t];
-          for (let c = 0; c < e; c++) G[a * e + c] += qa * dnum[t * e + c];
-        }
-        for (let a = 0; a < d; a++) {
-          let s = h[a];
-          for (let c = 0; c < e; c++) s += G[a * e + c] * f[vt + c];
-          f[dkb + row * d + a] = s;
-        }
-        for (let c = 0; c < e; c++) {
-          let s = 0;
-          for (let a = 0; a < d; a++) s += G[a * e + c] * f[kt + a];
-          f[dvb + row * e + c] = s;
-        }
-      }
-    }
+    backend().linearAttentionBackward(sweep(), { g: gc.base, dq: dq.base, dk: dk.base, dv: dv.base });
     return [dq, dk, dv];
   });
 }

@@ -1,7 +1,7 @@
 /** Sinusoidal position encodings (Vaswani et al. 2017), as `SinusoidalPositionalEncoding` in the parity reference modules. */
+import { backend } from '../../backends/backend.js';
 import { fmt } from '../../core/shape.js';
 import { Tensor } from '../../core/tensor.js';
-import { heap } from '../../core/memory.js';
 import { Module } from '../module.js';
 
 /**
@@ -14,18 +14,7 @@ export function sinusoidalTable(maxLen: number, dModel: number): Tensor {
     throw new RangeError(`SinusoidalPositionalEncoding: dModel must be a positive even integer, got ${dModel}`);
   if (!Number.isInteger(maxLen) || maxLen < 0) throw new RangeError(`SinusoidalPositionalEncoding: maxLen must be a non-negative integer, got ${maxLen}`);
   const pe = Tensor.empty([maxLen, dModel]);
-  const f = heap.f32;
-  const b = pe.base;
-  const r = Math.fround;
-  const k = r(-Math.log(10000) / dModel);
-  for (let i = 0; i < dModel; i += 2) {
-    const div = r(Math.exp(r(i * k)));
-    for (let p = 0; p < maxLen; p++) {
-      const a = r(p * div);
-      f[b + p * dModel + i] = Math.sin(a);
-      f[b + p * dModel + i + 1] = Math.cos(a);
-    }
-  }
+  backend().sinusoidalTable(pe.base, maxLen, dModel);
   return pe;
 }
 

@@ -1,5 +1,6 @@
 /** Dropout: inverted dropout while training, the identity in evaluation. */
-import { heap } from '../../core/memory.js';
+import { backend } from '../../backends/backend.js';
+import { drawFrom } from '../../backends/random-state.js';
 import { defaultGenerator, type Generator } from '../../core/random.js';
 import { Tensor } from '../../core/tensor.js';
 import { Module } from '../module.js';
@@ -21,9 +22,7 @@ export function dropout(x: Tensor, p = 0.5, training = true, generator: Generato
   const mask = Tensor.empty(x.shape); // scaled Bernoulli(1 - p) mask, same shape as x
   const keep = 1 - p;
   const scale = 1 / keep;
-  const f = heap.f32;
-  const b = mask.base;
-  for (let i = 0; i < mask.numel; i++) f[b + i] = generator.uniform() < keep ? scale : 0;
+  drawFrom(generator, (state) => backend().dropoutMask({ mask: mask.base, n: mask.numel, threshold: keep, below: scale, above: 0, x: -1, y: -1, state }));
   return x.mul(mask);
 }
 

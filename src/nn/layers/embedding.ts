@@ -1,6 +1,5 @@
 /** Embedding: a lookup table of vectors indexed by integer ids. */
 import { backend } from '../../backends/backend.js';
-import { heap } from '../../core/memory.js';
 import { indexAdd } from '../../core/ops/indexing.js';
 import type { Generator } from '../../core/random.js';
 import { fmt } from '../../core/shape.js';
@@ -22,14 +21,11 @@ export function embedding(indices: Tensor, weight: Tensor, { paddingIdx = null }
   const idx = indices.contiguous();
   const w = weight.contiguous();
   const out = Tensor.empty([...idx.shape, dim]); // (*indices.shape, dim)
-  const I = heap.i32;
-  const ib = idx.base;
-  for (let i = 0; i < idx.numel; i++) {
-    const r = I[ib + i];
-    if (r < 0 || r >= rows)
-      throw new RangeError(`Embedding(num_embeddings=${rows}): index ${r} at position ${i} of indices ${fmt(idx.shape)} is out of range [0, ${rows})`);
+  const bad = backend().indexSelect(w.base, rows, dim, idx.base, idx.numel, out.base);
+  if (bad >= 0) {
+    const r = idx.reshape([-1]).select(0, bad).item();
+    throw new RangeError(`Embedding(num_embeddings=${rows}): index ${r} at position ${bad} of indices ${fmt(idx.shape)} is out of range [0, ${rows})`);
   }
-  backend().indexSelect(w.base, rows, dim, ib, idx.numel, out.base);
   return withGrad('embedding', out, [weight], (g) => [indexAdd(weight.shape, g, idx, skip)]);
 }
 

@@ -60,8 +60,8 @@ function unary16(op: i32, x: usize, y: usize, o: usize): void {
 }
 
 /**
- * y[i] = op(x[i]) for i in [start, end). Not here (the caller keeps the reference for them, they are
- * never hot): sin, cos, elu, log1p, sign.
+ * y[i] = op(x[i]) for i in [start, end). Not here: sign, elu and log1p (unary-f64.ts); sin and cos (the
+ * caller keeps the reference for them).
  */
 export function unary(start: i32, end: i32, part: i32, op: i32, x: usize, y: usize): void {
   let i = start;

@@ -1,7 +1,7 @@
 // AssemblyScript, not TypeScript: compiled to dist/wasm/loom.wasm by scripts/build-wasm.mjs.
 //
 // Optimizer updates over flat float32 arrays, in place: the pure update functions of src/optim
-// (`adamUpdate`, `sgdUpdate`), whose math they repeat step for step. Like the TypeScript they
+// (`adamUpdate`, `sgdUpdate`, `rmspropUpdate`), whose math they repeat step for step. Like the TypeScript they
 // compute in float64 and round to float32 where a value is stored, so both give the same bits.
 // Elements [start, end); pointers are byte addresses, 0 for an absent buffer.
 
@@ -55,5 +55,26 @@ export function sgd(
       g = nesterov != 0 ? g + momentum * b : b;
     }
     st(p, i, ld(p, i) - lr * g);
+  }
+}
+
+/** RMSprop (see rmspropUpdate in src/optim/updates.ts); `buf` is 0 without momentum, `gAvg` 0 unless centered. */
+export function rmsprop(
+  start: i32, end: i32, part: i32, p: usize, grad: usize, squareAvg: usize, buf: usize, gAvg: usize,
+  lr: f64, alpha: f64, eps: f64, weightDecay: f64, momentum: f64, maximize: i32,
+): void {
+  for (let i = start; i < end; i++) {
+    let g = maximize != 0 ? -ld(grad, i) : ld(grad, i);
+    if (weightDecay != 0) g += weightDecay * ld(p, i);
+    const s: f64 = st(squareAvg, i, alpha * ld(squareAvg, i) + (1 - alpha) * g * g);
+    let a: f64;
+    if (gAvg != 0) {
+      const ga: f64 = st(gAvg, i, alpha * ld(gAvg, i) + (1 - alpha) * g);
+      a = Math.sqrt(s - ga * ga) + eps;
+    } else a = Math.sqrt(s) + eps;
+    if (buf != 0) {
+      const b: f64 = st(buf, i, momentum * ld(buf, i) + g / a);
+      st(p, i, ld(p, i) - lr * b);
+    } else st(p, i, ld(p, i) - (lr * g) / a);
   }
 }
