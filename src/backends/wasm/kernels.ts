@@ -26,7 +26,7 @@
  * The argument kinds ('f32*': an element offset into heap.f32, passed as a byte address; 'f32*?': the
  * same, or -1 for absent; 'i32', 'f64', 'bool', 'bytes', ...) are listed in kernel-spec.ts.
  */
-import type { BinaryOp, RecurrentCell, UnaryOp } from '../backend.js';
+import type { ArrayKind, BinaryOp, RecurrentCell, UnaryOp } from '../backend.js';
 import {
   binding, call, positional, range, type ArgsOf, type Binding, type RangeKernelSpec, type Result, type SignatureProblems,
   type WasmFunction,
