@@ -87,3 +87,13 @@ test('loom train with a sequence whose attention cannot fit: one sentence on std
   assert.equal(lines.length, 1, `expected one line on stderr, got:\n${r.stderr}`);
   assert.match(lines[0], /^loom: .*bytes.*4 GiB.*smaller batch/);
 });
+
+test('a byte count that is not a non-negative integer is refused; a huge one is out of memory, not a bad count', () => {
+  const r = inChild(`
+    for (const n of [NaN, -1, 1.5, 1e27]) {
+      try { loom.heap.alloc(n); console.log('accepted', n); } catch (e) { console.log(e.name); }
+    }`);
+  assertFinished(r);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(r.stdout.trim().split('\n'), ['RangeError', 'RangeError', 'RangeError', 'OutOfMemoryError']);
+});

@@ -117,8 +117,8 @@ export class Heap {
    * OutOfMemoryError when the block (`bytes` rounded up to a power of two) cannot fit in the heap.
    */
   alloc(bytes: number): number {
-    if (!(bytes >= 0) || !Number.isSafeInteger(bytes)) throw new RangeError(`Heap.alloc: expected a byte count (a non-negative integer), got ${bytes}`);
     if (bytes > 2 ** MAX_CLASS) throw outOfMemory(bytes, `the largest block within ${LIMIT} is ${gib(2 ** MAX_CLASS)}`);
+    if (!Number.isInteger(bytes) || bytes < 0) throw new RangeError(`Heap.alloc: expected a byte count (a non-negative integer), got ${bytes}`);
     const c = Heap.classOf(Math.max(bytes, 1));
     const size = 2 ** c;
     this.sinceCollect += size;
@@ -190,9 +190,10 @@ export class Heap {
     const have = this.memory.buffer.byteLength;
     if (end <= have) return;
     const pages = Math.ceil((end - have) / PAGE);
-    const grow = Math.max(pages, Math.min(have / PAGE, 4096)); // grow geometrically, at most 256 MiB at a time
+    // grow geometrically, at most 256 MiB at a time, and never past the limit
+    const grow = Math.min(Math.max(pages, Math.min(have / PAGE, 4096)), MAX_PAGES - have / PAGE);
     try {
-      this.memory.grow(Math.min(grow, MAX_PAGES - have / PAGE));
+      this.memory.grow(grow);
     } catch (e) {
       throw outOfMemory(bytes, `the system refused to grow the heap to ${gib(have + grow * PAGE)} (${(e as Error).message})`);
     }
