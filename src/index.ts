@@ -4,7 +4,7 @@ export { Tensor } from './core/tensor.js';
 export type { TensorLike } from './core/tensor.js';
 export type { DType } from './core/storage.js';
 export { scope } from './core/storage.js';
-export { heap } from './core/memory.js';
+export { heap, OutOfMemoryError } from './core/memory.js';
 export { noGrad, enableGrad, isGradEnabled } from './core/autograd.js';
 export { tensor, fromArray, zeros, ones, full, zerosLike, onesLike, arange, randn, rand, randint, eye } from './core/creation.js';
 export { cat, stack } from './core/ops/join.js';

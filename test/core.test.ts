@@ -319,7 +319,7 @@ test('matmul in every rank combination matches naive loops', () => {
 test('matmul errors name both shapes', () => {
   assert.throws(() => ones([2, 3]).matmul(ones([4, 5])), /matmul: shapes \[2, 3\] and \[4, 5\] cannot be multiplied \(3 != 4\)/);
   assert.throws(() => ones([3]).matmul(ones([4])), /shapes \[3\] and \[4\]/);
-  assert.throws(() => ones([2, 3, 4]).matmul(ones([3, 4, 5])), /\[2\] and \[3\] cannot be broadcast/);
+  assert.throws(() => ones([2, 3, 4]).matmul(ones([3, 4, 5])), /shapes \[2, 3, 4\] and \[3, 4, 5\] cannot be multiplied: their batch dimensions \[2\] and \[3\] do not broadcast/);
   assert.throws(() => tensor(1).matmul(ones([1])), /at least 1 dim/);
 });
 

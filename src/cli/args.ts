@@ -6,6 +6,8 @@ export interface Command {
   summary: string;
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
+  /** What positional arguments the command takes, for its usage (`DIR...`); without it, any is refused. */
+  positionals?: string;
   /** One line per option, shown by --help. */
   help: Record<string, string>;
   run(values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<number> | number;
@@ -25,7 +27,7 @@ export function helpText(c: Command): string {
 export async function runCommand(c: Command, argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { ...c.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
+    parsed = parseArgs({ args: joinNegativeValues(argv, c.options), options: { ...c.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
   } catch (e) {
     throw new UsageError(`${(e as Error).message}; see 'loom ${c.name} --help'`);
   }
@@ -33,15 +35,38 @@ export async function runCommand(c: Command, argv: string[]): Promise<number> {
     console.log(helpText(c));
     return 0;
   }
+  if (c.positionals === undefined && parsed.positionals.length > 0)
+    throw new UsageError(`loom ${c.name} takes no positional arguments, got ${parsed.positionals.map((p) => `'${p}'`).join(' ')}; see 'loom ${c.name} --help'`);
   return c.run(parsed.values as Record<string, string | boolean | undefined>, parsed.positionals);
 }
 
-/** A numeric flag, validated. */
+/**
+ * `--name -5` as `--name=-5` for a string option: node's parseArgs refuses a dash-led value as ambiguous,
+ * so a negative number would never reach the option's own range check.
+ */
+function joinNegativeValues(argv: string[], options: Command['options']): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') return [...out, ...argv.slice(i)];
+    const next = argv[i + 1];
+    const option = a.startsWith('--') && !a.includes('=') ? options[a.slice(2)] : undefined;
+    if (option?.type === 'string' && next !== undefined && isNegativeNumber(next)) out.push(`${a}=${argv[++i]}`);
+    else out.push(a);
+  }
+  return out;
+}
+
+const isNegativeNumber = (s: string): boolean => s.length > 1 && s.startsWith('-') && !Number.isNaN(Number(s));
+
+/** A numeric flag, validated; integers must also be exact (at most Number.MAX_SAFE_INTEGER in size). */
 export function num(values: Record<string, unknown>, key: string, fallback: number, { int = false, min = -Infinity } = {}): number {
   const raw = values[key];
   if (raw === undefined) return fallback;
   const v = Number(raw);
   if (!Number.isFinite(v) || (int && !Number.isInteger(v)) || v < min)
     throw new UsageError(`--${key} must be ${int ? 'an integer' : 'a number'}${min > -Infinity ? ` >= ${min}` : ''}, got '${raw}'`);
+  if (int && !Number.isSafeInteger(v))
+    throw new UsageError(`--${key} must be an integer from ${Math.max(min, -Number.MAX_SAFE_INTEGER)} to ${Number.MAX_SAFE_INTEGER}, got '${raw}'`);
   return v;
 }

@@ -1,5 +1,6 @@
 /** The `loom` command line: a thin layer over the library. */
 import '../backends/install.js'; // the fast kernels, as for library users (LOOM_BACKEND, LOOM_THREADS)
+import { OutOfMemoryError } from '../core/memory.js';
 import { DataError } from '../data/corpus.js';
 import { CheckpointError } from '../io/checkpoint.js';
 import { SafetensorsError } from '../io/safetensors.js';
@@ -35,9 +36,12 @@ async function main(argv: string[]): Promise<number> {
   return runCommand(cmd, rest);
 }
 
-/** Errors of the user's input (flags, files): one sentence, exit code 1. Anything else is a bug: the stack. */
+/**
+ * Errors of the user's input (flags, files, a model too large for the heap): one sentence, exit code 1.
+ * Anything else is a bug: the stack.
+ */
 function isUserError(e: unknown): e is Error {
-  return e instanceof UsageError || e instanceof DataError || e instanceof CheckpointError || e instanceof SafetensorsError;
+  return e instanceof UsageError || e instanceof DataError || e instanceof CheckpointError || e instanceof SafetensorsError || e instanceof OutOfMemoryError;
 }
 
 main(process.argv.slice(2)).then(

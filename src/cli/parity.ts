@@ -15,6 +15,7 @@ export const parityCommand: Command = {
   summary: 'run PyTorch parity cases (*.safetensors) against Loom',
   usage: 'loom parity [DIR...]   (default: the cases committed in test/parity and its area folders)',
   options: {},
+  positionals: 'DIR...',
   help: {},
   run(_values, dirs) {
     if (dirs.length === 0) {

@@ -4,6 +4,8 @@
  *
  * The allocator is written in TypeScript: power-of-two size classes with free lists, 64-byte aligned
  * blocks (a cache line, and four 128-bit SIMD lanes), and a bump pointer that grows the memory on demand.
+ * The memory ends at 4 GiB (wasm32), so the largest block is 2 GiB; a request that cannot fit is refused
+ * at once with an OutOfMemoryError.
  *
  * Release is the engine's job, not the user's: a tensor's storage is returned to its free list when the
  * tensor becomes unreachable (FinalizationRegistry). In Node.js, a synchronous training loop never lets
@@ -26,7 +28,31 @@
 const PAGE = 65536;
 const ALIGN = 64;
 const MAX_PAGES = 65536; // 4 GiB, the wasm32 limit
+const LIMIT_BYTES = MAX_PAGES * PAGE;
 const MIN_CLASS = 6; // 64 bytes
+/** The largest block: 2 GiB, as a 4 GiB block could not fit beside address 0, which is never handed out. */
+const MAX_CLASS = 31;
+
+/**
+ * A request the heap cannot serve: larger than its largest block, or more than is left below its 4 GiB
+ * limit. The message is one sentence naming the bytes asked for, the limit and what to do.
+ */
+export class OutOfMemoryError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutOfMemoryError';
+  }
+}
+
+const GiB = 2 ** 30;
+/** Bytes in GiB with two decimals, rounded up, or down (`down`) for what is left. */
+const gib = (bytes: number, down = false): string => `${(down ? Math.floor : Math.ceil)((bytes / GiB) * 100) / 100} GiB`;
+
+const LIMIT = `the heap's limit of ${gib(LIMIT_BYTES)} (wasm32 memory)`;
+
+function outOfMemory(bytes: number, why: string): OutOfMemoryError {
+  return new OutOfMemoryError(`cannot allocate ${bytes} bytes (${gib(bytes)}) for one tensor: ${why}; use a smaller batch, sequence length or model`);
+}
 
 interface Collector {
   gc?: () => void;
@@ -81,15 +107,18 @@ export class Heap {
     this.u8 = new Uint8Array(buf);
   }
 
-  /** The size class of a request: blocks of class c hold 2^c bytes. */
+  /** The size class of a request of 1 to 2^32 bytes: c = ceil(log2(bytes)), at least MIN_CLASS; blocks of class c hold 2^c bytes. */
   private static classOf(bytes: number): number {
-    let c = MIN_CLASS;
-    while (1 << c < bytes) c++;
-    return c;
+    return Math.max(MIN_CLASS, 32 - Math.clz32(bytes - 1));
   }
 
-  /** A block of at least `bytes` bytes, 64-byte aligned. Contents are undefined. */
+  /**
+   * A block of at least `bytes` bytes, 64-byte aligned. Contents are undefined. Throws an
+   * OutOfMemoryError when the block (`bytes` rounded up to a power of two) cannot fit in the heap.
+   */
   alloc(bytes: number): number {
+    if (bytes > 2 ** MAX_CLASS) throw outOfMemory(bytes, `the largest block within ${LIMIT} is ${gib(2 ** MAX_CLASS)}`);
+    if (!Number.isInteger(bytes) || bytes < 0) throw new RangeError(`Heap.alloc: expected a byte count (a non-negative integer), got ${bytes}`);
     const c = Heap.classOf(Math.max(bytes, 1));
     const size = 2 ** c;
     this.sinceCollect += size;
@@ -98,13 +127,15 @@ export class Heap {
     else this.registry.cleanupSome?.();
     let ptr = this.free[c]?.pop();
     // collect rather than grow; not again before a quarter budget, or a full heap would collect per block
-    if (ptr === undefined && this.top + size > this.reservedBytes && this.sinceCollect > budget / 4) {
+    const mustGrow = ptr === undefined && this.top + size > this.reservedBytes;
+    if (mustGrow && (this.sinceCollect > budget / 4 || this.top + size > LIMIT_BYTES)) {
       this.collect();
       ptr = this.free[c]?.pop();
     }
     if (ptr === undefined) {
       ptr = this.top;
-      this.ensure(ptr + size);
+      if (ptr + size > LIMIT_BYTES) throw outOfMemory(bytes, `it needs a ${gib(size)} block and only ${gib(LIMIT_BYTES - ptr, true)} of ${LIMIT} is left`);
+      this.ensure(ptr + size, bytes);
       this.top = ptr + size;
       this.classAt.set(ptr, c);
     }
@@ -154,15 +185,18 @@ export class Heap {
     return collector.gc !== undefined && this.registry.cleanupSome !== undefined;
   }
 
-  private ensure(end: number): void {
+  /** Grows the memory to hold `end` bytes (at most LIMIT_BYTES, which `alloc` checked) for a request of `bytes`. */
+  private ensure(end: number, bytes: number): void {
     const have = this.memory.buffer.byteLength;
     if (end <= have) return;
     const pages = Math.ceil((end - have) / PAGE);
-    const grow = Math.max(pages, Math.min(have / PAGE, 4096)); // grow geometrically, at most 256 MiB at a time
-    if (have / PAGE + grow > MAX_PAGES) {
-      if (have / PAGE + pages > MAX_PAGES) throw new RangeError(`Heap: out of memory (need ${end} bytes, limit 4 GiB)`);
-      this.memory.grow(pages);
-    } else this.memory.grow(grow);
+    // grow geometrically, at most 256 MiB at a time, and never past the limit
+    const grow = Math.min(Math.max(pages, Math.min(have / PAGE, 4096)), MAX_PAGES - have / PAGE);
+    try {
+      this.memory.grow(grow);
+    } catch (e) {
+      throw outOfMemory(bytes, `the system refused to grow the heap to ${gib(have + grow * PAGE)} (${(e as Error).message})`);
+    }
     this.refreshViews();
   }
 

@@ -23,6 +23,29 @@ export function fmt(shape: Shape): string {
   return `[${shape.join(', ')}]`;
 }
 
+/**
+ * Throws unless every size in `shape` is a non-negative safe integer (as PyTorch requires), naming `fn`
+ * and the shape. `infer`: one size may be -1 (a reshape's inferred dimension).
+ */
+export function checkShape(shape: Shape, fn: string, { infer = false } = {}): void {
+  if (!Array.isArray(shape)) throw new TypeError(`${fn}: expected a shape (an array of sizes), got ${String(shape)}`);
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
+    if (Number.isSafeInteger(d) && (d >= 0 || (infer && d === -1))) continue;
+    throw new RangeError(`${fn}: invalid shape ${fmt(shape)}: dimension ${i} is ${d}, expected a non-negative integer${infer ? ' or -1' : ''}`);
+  }
+}
+
+/** Two shapes broadcast against each other (NumPy/PyTorch rules). */
+export function broadcastable(a: Shape, b: Shape): boolean {
+  for (let i = 1; i <= Math.min(a.length, b.length); i++) {
+    const da = a[a.length - i];
+    const db = b[b.length - i];
+    if (da !== db && da !== 1 && db !== 1) return false;
+  }
+  return true;
+}
+
 export function sameShape(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
@@ -57,16 +80,17 @@ export function broadcastStrides(shape: Shape, strides: Shape, to: Shape): numbe
   return out;
 }
 
-/** Resolves one `-1` in a target shape of a reshape. */
-export function inferShape(shape: Shape, n: number): number[] {
+/** The target shape of a reshape or view (`fn`) of `n` elements, with its one `-1` resolved. */
+export function inferShape(shape: Shape, n: number, fn = 'reshape'): number[] {
+  checkShape(shape, fn, { infer: true });
   const out = [...shape];
   const neg = out.indexOf(-1);
+  if (neg >= 0 && out.indexOf(-1, neg + 1) >= 0) throw new RangeError(`${fn}: only one dimension can be inferred, got shape ${fmt(shape)}`);
   if (neg >= 0) {
     const rest = numel(out.filter((_, i) => i !== neg));
-    if (rest === 0 || n % rest !== 0) throw new Error(`reshape: cannot infer -1 in ${fmt(shape)} for ${n} elements`);
+    if (rest === 0 || n % rest !== 0) throw new Error(`${fn}: cannot infer -1 in ${fmt(shape)} for ${n} elements`);
     out[neg] = n / rest;
   }
-  if (numel(out) !== n || out.some((d) => !Number.isInteger(d) || d < 0))
-    throw new Error(`reshape: shape ${fmt(shape)} is invalid for a tensor of ${n} elements`);
+  if (numel(out) !== n) throw new Error(`${fn}: shape ${fmt(shape)} is invalid for a tensor of ${n} elements`);
   return out;
 }

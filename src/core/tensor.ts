@@ -14,7 +14,7 @@ import * as red from './ops/reduce.js';
 import * as sm from './ops/softmax.js';
 import * as vw from './ops/view.js';
 import { formatTensor } from './print.js';
-import { contiguousStrides, fmt, normDim, numel, type Shape } from './shape.js';
+import { checkShape, contiguousStrides, fmt, normDim, numel, type Shape } from './shape.js';
 import { KIND, Storage, type DType } from './storage.js';
 
 export type TensorLike = Tensor | number;
@@ -36,6 +36,7 @@ export class Tensor {
 
   /** An uninitialised contiguous tensor. */
   static empty(shape: Shape, dtype: DType = 'float32'): Tensor {
+    checkShape(shape, 'Tensor.empty');
     return new Tensor(new Storage(dtype, numel(shape)), [...shape]);
   }
 

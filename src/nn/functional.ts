@@ -52,6 +52,11 @@ function checkSameShape(input: Tensor, target: Tensor, fn: string): void {
     throw new Error(`${fn}: target size ${fmt(target.shape)} must be the same as input size ${fmt(input.shape)}`);
 }
 
+/** The shape of class-index targets for `input`: () for (C), (N) for (N, C), (N, d1, ...) for (N, C, d1, ...). */
+function classIndexShape(input: Tensor): number[] {
+  return input.ndim === 1 ? [] : [input.shape[0], ...input.shape.slice(2)];
+}
+
 /**
  * The (N, C, D) view of a class-dim layout: input (C) with target (), (N, C) with (N), or (N, C, d1, ...)
  * with (N, d1, ...); D = d1 * d2 * ... . Throws naming both shapes.
@@ -61,7 +66,7 @@ function classLayout(input: Tensor, target: Tensor, fn: string) {
   if (target.dtype !== 'int32') throw new TypeError(`${fn}: class-index target must be int32, got ${target.dtype} of shape ${fmt(target.shape)}`);
   const unbatched = input.ndim === 1;
   const C = input.shape[unbatched ? 0 : 1];
-  const expected = unbatched ? [] : [input.shape[0], ...input.shape.slice(2)];
+  const expected = classIndexShape(input);
   if (!sameShape(target.shape, expected))
     throw new Error(`${fn}: input of shape ${fmt(input.shape)} expects target of shape ${fmt(expected)}, got ${fmt(target.shape)}`);
   const N = unbatched ? 1 : input.shape[0];
@@ -144,7 +149,10 @@ export function crossEntropy(input: Tensor, target: Tensor, { weight = null, ign
   const wB = weight ? weight.reshape(input.shape.map((s, i) => (i === classDim ? s : 1))) : null;
 
   if (target.dtype === 'float32') {
-    checkSameShape(input, target, 'crossEntropy (probability target)');
+    if (!sameShape(input.shape, target.shape))
+      throw new Error(
+        `crossEntropy: target is float32 of shape ${fmt(target.shape)}; expected int32 class indices of shape ${fmt(classIndexShape(input))}, or float32 class probabilities of shape ${fmt(input.shape)}`,
+      );
     const logp = input.logSoftmax(classDim);
     const t = labelSmoothing > 0 ? target.mul(1 - labelSmoothing).add(labelSmoothing / C) : target;
     let prod = logp.mul(t);

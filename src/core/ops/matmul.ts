@@ -1,6 +1,6 @@
 /** torch.matmul semantics: dot, matrix-vector, matrix-matrix and broadcast batched products. */
 import { backend, type MatOperand } from '../../backends/backend.js';
-import { broadcastShapes, fmt, numel } from '../shape.js';
+import { broadcastable, broadcastShapes, fmt, numel } from '../shape.js';
 import { Tensor, withGrad } from '../tensor.js';
 import { sumTo } from './reduce.js';
 
@@ -58,6 +58,10 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const K = a.shape[a.ndim - 1];
   const Kb = b.shape[Math.max(b.ndim - 2, 0)];
   if (K !== Kb) throw new Error(`matmul: shapes ${fmt(a.shape)} and ${fmt(b.shape)} cannot be multiplied (${K} != ${Kb})`);
+  const batchA = a.shape.slice(0, -2);
+  const batchB = b.shape.slice(0, -2);
+  if (!broadcastable(batchA, batchB))
+    throw new Error(`matmul: shapes ${fmt(a.shape)} and ${fmt(b.shape)} cannot be multiplied: their batch dimensions ${fmt(batchA)} and ${fmt(batchB)} do not broadcast`);
   const a2 = a.ndim === 1 ? a.unsqueeze(0) : a;
   const b2 = b.ndim === 1 ? b.unsqueeze(1) : b;
   let out = product(a2, b2);

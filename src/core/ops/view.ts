@@ -53,7 +53,7 @@ function viewStrides(x: Tensor, shape: number[]): number[] | null {
 }
 
 export function view(x: Tensor, shape: number[]): Tensor {
-  const s = inferShape(shape, x.numel);
+  const s = inferShape(shape, x.numel, 'view');
   const strides = viewStrides(x, s);
   if (!strides)
     throw new Error(`view: shape ${fmt(s)} is incompatible with the layout of a ${fmt(x.shape)} view; use reshape()`);
