@@ -10,8 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { CheckpointError, loadCheckpoint, saveCheckpoint } from '../src/io/checkpoint.js';
-import { findModel } from '../src/models/registry.js';
+import { CheckpointError } from '../src/io/checkpoint.js';
+import { loadCheckpoint, saveCheckpoint } from '../src/io/checkpoint-dir.js';
+import { findModel } from '../src/tasks/char-lm/index.js';
 import { CharVocab } from '../src/data/vocab.js';
 
 const LOOM = fileURLToPath(new URL('../../bin/loom.js', import.meta.url));
@@ -176,7 +177,7 @@ describe('atomic checkpoints', () => {
   const spec = findModel('gru')!;
   const config = { ...spec.defaults, embed: 4, hidden: 8, layers: 1, vocabSize: vocab.size };
   const save = (path: string, step: number, hook?: (stage: string) => void) =>
-    saveCheckpoint(path, { meta: { model: 'gru', config, vocab: vocab.toJSON(), training: {}, step, data: {}, rng: { global: [], data: [] } }, model: spec.create(config as never).module }, hook);
+    saveCheckpoint(path, { meta: { task: 'char-lm', model: 'gru', config, vocab: vocab.toJSON(), taskConfig: {}, training: {}, step, taskState: {}, rng: [] }, model: spec.create(config as never).module }, hook);
   const crashAt = (stage: string) => (s: string) => {
     if (s === stage) throw new Error(`simulated crash at '${stage}'`);
   };
