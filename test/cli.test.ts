@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { CheckpointError } from '../src/io/checkpoint.js';
+import { CheckpointError, checkpointTensors } from '../src/io/checkpoint.js';
 import { loadCheckpoint, saveCheckpoint } from '../src/io/checkpoint-dir.js';
 import { findModel } from '../src/tasks/char-lm/index.js';
 import { CharVocab } from '../src/data/vocab.js';
@@ -153,6 +153,15 @@ describe('loom train', () => {
     const b = losses('interrupted');
     assert.equal(b.size, stopped + 3);
     assert.deepEqual([...b.values()], [...a.values()]);
+  });
+
+  test('a loss that turns NaN ends the run with one sentence and exit 1, the checkpoint before it intact', () => {
+    const r = loom(['train', ...TINY, '--steps', '6', '--lr', '1e30', '--clip', '0', '--checkpoint-every', '1', '--out', 'diverged']);
+    assertUserError(r, 'training diverged at step 2: the loss is NaN; stopped before the optimizer step', "the checkpoint of step 1 in 'diverged/checkpoint' is intact", 'a lower --lr', '--clip 1');
+    const ckpt = loadCheckpoint(join(dir, 'diverged'));
+    assert.equal(ckpt.meta.step, 1);
+    for (const [k, t] of checkpointTensors(ckpt, 'model.safetensors')!) assert.ok((t.toArray() as Float32Array).every(Number.isFinite), `${k} holds a non-finite weight`);
+    assert.deepEqual([...losses('diverged').keys()], [1]);
   });
 
   for (const [model, size] of [

@@ -2,4 +2,4 @@
 export { train, DivergenceError, type ProgressEvent, type TrainContext, type TrainResult } from './loop.js';
 export { trainOptionsProblem, type TrainOptions } from './options.js';
 export { MemoryRunStorage, type Awaitable, type MetricsRecord, type RunStorage } from './storage.js';
-export type { AnyTask, Evaluation, ModelDescription, Task, TaskFiles } from './task.js';
+export type { Evaluation, ModelDescription, Task, TaskFiles } from './task.js';

@@ -66,6 +66,3 @@ export interface Task<Config, Batch, State> {
   /** Restores `saveState()`'s result, after the model has been created. */
   loadState(json: State, files: TaskFiles): void;
 }
-
-/** Any task, for code that only passes tasks on. */
-export type AnyTask = Task<unknown, unknown, unknown>;
