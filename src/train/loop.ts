@@ -76,7 +76,7 @@ export async function train<Config, Batch, State>(
   { storage, resumeFrom, onProgress = () => {}, shouldStop = () => false }: TrainContext,
 ): Promise<TrainResult> {
   // ---- options
-  const problem = trainOptionsProblem(options as unknown as Record<string, unknown>);
+  const problem = trainOptionsProblem(options);
   if (problem) throw new Error(`train: invalid options: ${problem}`);
   const { steps, clip, evalEvery, checkpointEvery, stopOnNonFinite = true } = options;
 

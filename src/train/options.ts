@@ -31,7 +31,8 @@ export interface TrainOptions {
 }
 
 /** What is wrong with `o`, as a phrase naming the field (`lr = -1, expected a number >= 0`), or null. */
-export function trainOptionsProblem(o: Record<string, unknown>): string | null {
+export function trainOptionsProblem(options: object): string | null {
+  const o = options as Record<string, unknown>;
   const want = (ok: boolean, key: string, what: string) => (ok ? null : `${key} = ${JSON.stringify(o[key])}, expected ${what}`);
   const isInt = (k: string, min: number) => Number.isInteger(o[k]) && (o[k] as number) >= min;
   const isNum = (k: string, min: number) => typeof o[k] === 'number' && Number.isFinite(o[k]) && (o[k] as number) >= min;

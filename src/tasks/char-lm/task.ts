@@ -100,7 +100,7 @@ export class CharLMTask implements Task<CharLMConfig, CharLMBatch, CharLMState> 
   private state: LMState = null;
 
   constructor({ config, text, dataName = config.data, model, modelConfig, vocab, seed }: CharLMTaskOptions) {
-    const problem = charLMConfigProblem(config as unknown as Record<string, unknown>);
+    const problem = charLMConfigProblem(config);
     if (problem) throw new Error(`CharLMTask: invalid config: ${problem}`);
     const spec = findModel(model);
     if (!spec) throw new Error(`CharLMTask: unknown model '${model}'; the models are ${MODELS.map((m) => m.name).join(', ')}`);
@@ -212,7 +212,8 @@ export class CharLMTask implements Task<CharLMConfig, CharLMBatch, CharLMState> 
 }
 
 /** What is wrong with a char-lm config read from a file, as a phrase naming the field, or null. */
-export function charLMConfigProblem(c: Record<string, unknown>): string | null {
+export function charLMConfigProblem(config: object): string | null {
+  const c = config as Record<string, unknown>;
   const want = (ok: boolean, key: string, what: string) => (ok ? null : `${key} = ${JSON.stringify(c[key])}, expected ${what}`);
   const isInt = (k: string, min: number) => Number.isInteger(c[k]) && (c[k] as number) >= min;
   return (
