@@ -27,7 +27,11 @@ export { SqueezeExcitation, type SqueezeExcitationOptions } from './models/visio
 export { WindowAttention, SwinBlock, PatchMerging, windowPartition, windowReverse, roll, type SwinBlockOptions } from './models/vision/swin.js';
 export { loadFashionMnist, parseIdx, FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, type FashionMnist } from './data/fashion-mnist.js';
 export { CharRNN, charRNNDefaults, type CharRNNConfig } from './models/char-rnn.js';
-export { MODELS, findModel } from './models/registry.js';
-export { evaluateLoss } from './models/evaluate.js';
 export { generate, pickToken, type SamplingOptions } from './models/sampling.js';
-export { saveCheckpoint, loadCheckpoint, CheckpointError } from './io/checkpoint.js';
+export { CheckpointError, encodeCheckpoint, decodeCheckpoint, CHECKPOINT_VERSION, type Checkpoint, type CheckpointFiles, type CheckpointMeta } from './io/checkpoint.js';
+export { saveCheckpoint, loadCheckpoint } from './io/checkpoint-dir.js';
+export { textHash } from './data/corpus.js';
+export { train, DivergenceError, MemoryRunStorage, trainOptionsProblem } from './train/index.js';
+export type { TrainOptions, TrainContext, TrainResult, ProgressEvent, RunStorage, MetricsRecord, Task, TaskFiles, Evaluation, ModelDescription } from './train/index.js';
+export { NodeRunStorage } from './train/node-storage.js';
+export { CharLMTask, MODELS, findModel, evaluateLoss, loadCharLM, charLMModel, type CharLMConfig, type CharLMBatch, type CharLMState, type LanguageModel } from './tasks/char-lm/index.js';

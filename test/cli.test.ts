@@ -10,8 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { CheckpointError, loadCheckpoint, saveCheckpoint } from '../src/io/checkpoint.js';
-import { findModel } from '../src/models/registry.js';
+import { CheckpointError, checkpointTensors } from '../src/io/checkpoint.js';
+import { loadCheckpoint, saveCheckpoint } from '../src/io/checkpoint-dir.js';
+import { findModel } from '../src/tasks/char-lm/index.js';
 import { CharVocab } from '../src/data/vocab.js';
 
 const LOOM = fileURLToPath(new URL('../../bin/loom.js', import.meta.url));
@@ -154,6 +155,15 @@ describe('loom train', () => {
     assert.deepEqual([...b.values()], [...a.values()]);
   });
 
+  test('a loss that turns NaN ends the run with one sentence and exit 1, the checkpoint before it intact', () => {
+    const r = loom(['train', ...TINY, '--steps', '6', '--lr', '1e30', '--clip', '0', '--checkpoint-every', '1', '--out', 'diverged']);
+    assertUserError(r, 'training diverged at step 2: the loss is NaN; stopped before the optimizer step', "the checkpoint of step 1 in 'diverged/checkpoint' is intact", 'a lower --lr', '--clip 1');
+    const ckpt = loadCheckpoint(join(dir, 'diverged'));
+    assert.equal(ckpt.meta.step, 1);
+    for (const [k, t] of checkpointTensors(ckpt, 'model.safetensors')!) assert.ok((t.toArray() as Float32Array).every(Number.isFinite), `${k} holds a non-finite weight`);
+    assert.deepEqual([...losses('diverged').keys()], [1]);
+  });
+
   for (const [model, size] of [
     ['rnn', ['--hidden', '16']],
     ['gru', ['--hidden', '16']],
@@ -176,7 +186,7 @@ describe('atomic checkpoints', () => {
   const spec = findModel('gru')!;
   const config = { ...spec.defaults, embed: 4, hidden: 8, layers: 1, vocabSize: vocab.size };
   const save = (path: string, step: number, hook?: (stage: string) => void) =>
-    saveCheckpoint(path, { meta: { model: 'gru', config, vocab: vocab.toJSON(), training: {}, step, data: {}, rng: { global: [], data: [] } }, model: spec.create(config as never).module }, hook);
+    saveCheckpoint(path, { meta: { task: 'char-lm', model: 'gru', config, vocab: vocab.toJSON(), taskConfig: {}, training: {}, step, taskState: {}, rng: [] }, model: spec.create(config as never).module }, hook);
   const crashAt = (stage: string) => (s: string) => {
     if (s === stage) throw new Error(`simulated crash at '${stage}'`);
   };

@@ -2,10 +2,10 @@
  * `loom eval`: the loss of a checkpoint on a validation split, over every character of it:
  * nats per character, bits per character (loss / ln 2) and perplexity (exp(loss)).
  */
-import { DataError, mobyDick, readTextFile } from '../data/corpus.js';
+import { DataError, mobyDick, readTextFile, textHash } from '../data/corpus.js';
 import type { CharVocab } from '../data/vocab.js';
-import { loadCheckpoint, textHash } from '../io/checkpoint.js';
-import { evaluateLoss } from '../models/evaluate.js';
+import { loadCheckpoint } from '../io/checkpoint-dir.js';
+import { evaluateLoss, loadCharLM } from '../tasks/char-lm/index.js';
 import { num, UsageError, type Command } from './args.js';
 import { MOBY_DICK } from './train.js';
 
@@ -26,7 +26,8 @@ export const evalCommand: Command = {
   run(v) {
     if (typeof v.checkpoint !== 'string') throw new UsageError(`--checkpoint DIR is required; see 'loom eval --help'`);
     const ckpt = loadCheckpoint(v.checkpoint);
-    const training = ckpt.meta.training as { data?: string; dataHash?: string; batch?: number; seq?: number };
+    const { lm, vocab } = loadCharLM(ckpt);
+    const training = ckpt.meta.taskConfig as { data?: string; dataHash?: string; batch?: number; seq?: number };
     const batch = num(v, 'batch', training.batch ?? 32, { int: true, min: 1 });
     const seq = training.seq ?? 64;
     let text: string;
@@ -41,10 +42,10 @@ export const evalCommand: Command = {
       if (training.dataHash && textHash(text) !== training.dataHash)
         throw new DataError(`data file '${name}' has changed since the checkpoint was trained on it; pass --data FILE to evaluate on a text explicitly`);
     }
-    const val = validationIds(ckpt.vocab, text, name);
+    const val = validationIds(vocab, text, name);
     if (val.length < 2) throw new DataError(`data file '${name}' is too short: its validation split (last 10%) has ${val.length} characters, at least 2 are needed`);
     console.log(`checkpoint: ${ckpt.dir} (${ckpt.meta.model}, step ${ckpt.meta.step})`);
-    const { loss, count } = evaluateLoss(ckpt.lm, val, { batch, seq });
+    const { loss, count } = evaluateLoss(lm, val, { batch, seq });
     console.log(`data: ${name}, validation split (last 10%): ${count.toLocaleString('en-US')} predicted characters`);
     console.log(`loss ${loss.toFixed(4)} nats/char | ${(loss / Math.LN2).toFixed(4)} bits/char | perplexity ${Math.exp(loss).toFixed(3)}`);
     return 0;

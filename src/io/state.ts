@@ -4,21 +4,11 @@
  * Writes are atomic: a temporary sibling file is written and synced, then renamed over the target.
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import type { Tensor } from '../core/tensor.js';
 import type { LoadResult, Module } from '../nn/module.js';
-import { parseSafetensors, serializeSafetensors, SafetensorsError } from './safetensors.js';
-import { fromSafeTensor, toSafeTensor } from './tensors.js';
+import { SafetensorsError } from './safetensors.js';
+import { decodeTensors, encodeTensors } from './tensors.js';
 
-/** The safetensors bytes of named tensors. */
-export function encodeTensors(tensors: Map<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array {
-  return serializeSafetensors(new Map([...tensors].map(([k, t]) => [k, toSafeTensor(t)])), metadata);
-}
-
-/** Named tensors of safetensors bytes; `name` (a file name) appears in errors. */
-export function decodeTensors(bytes: Uint8Array, name: string): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
-  const file = parseSafetensors(bytes, name);
-  return { tensors: new Map([...file.tensors].map(([k, s]) => [k, fromSafeTensor(s, `${name}: ${k}`)])), metadata: file.metadata };
-}
+export { decodeTensors, encodeTensors };
 
 /** Writes `bytes` to `path` atomically: a synced temporary file renamed over the target. */
 export function writeFileAtomic(path: string, bytes: Uint8Array | string): void {

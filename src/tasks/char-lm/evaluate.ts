@@ -13,10 +13,10 @@
  * @example
  *   const { loss, count } = evaluateLoss(lm, val, { batch: 32, seq: 64 });
  */
-import { noGrad } from '../core/autograd.js';
-import { fromArray } from '../core/creation.js';
-import { crossEntropy } from '../nn/functional.js';
-import { mapState, type LanguageModel, type LMState } from './registry.js';
+import { noGrad } from '../../core/autograd.js';
+import { fromArray } from '../../core/creation.js';
+import { crossEntropy } from '../../nn/functional.js';
+import { mapState, type LanguageModel, type LMState } from './language-model.js';
 
 export interface EvalOptions {
   batch: number;

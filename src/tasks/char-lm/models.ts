@@ -1,7 +1,6 @@
 /**
- * The language models the CLI knows, by name: each with its typed config defaults, its training
- * defaults and a constructor, behind one small interface (`LanguageModel`), so that training,
- * checkpoints, sampling and evaluation never look at a model's class.
+ * The models of the char-lm task, by name: each with its typed config defaults, its training defaults
+ * and a factory that puts it behind `LanguageModel` (language-model.ts).
  *
  *   name         model                                         reads the text as
  *   rnn          CharRNN with an Elman RNN (tanh)               a stream, state carried (TBPTT)
@@ -11,39 +10,10 @@
  *   linear-gpt   GPT with linear attention                      random windows of `seq` characters
  *   markov       first-order Markov model p(x_t | x_{t-1})      random windows of `seq` characters
  */
-import { fromArray } from '../core/creation.js';
-import type { Tensor } from '../core/tensor.js';
-import type { Module } from '../nn/module.js';
-import type { RecurrentState } from '../nn/recurrent/rnn.js';
-import { CharRNN, charRNNDefaults, type CellType, type CharRNNConfig } from './char-rnn.js';
-import { GPT, type GPTConfig } from './gpt.js';
-import { MarkovLM, type MarkovConfig } from './markov.js';
-
-/** A recurrent model's state between chunks (a tensor or nested arrays of them); null for the others. */
-export type LMState = RecurrentState | null;
-
-/** Feeds characters one call at a time and returns the logits (V) for the character after the last one fed. */
-export interface Decoder {
-  feed(ids: ArrayLike<number>): Float32Array;
-}
-
-/** What training, checkpoints, sampling and evaluation need from a character-level language model. */
-export interface LanguageModel {
-  /** The network: its parameters and state dict (PyTorch keys). */
-  readonly module: Module;
-  /** True when the model carries a state across chunks (truncated BPTT on a stream); false for window models. */
-  readonly recurrent: boolean;
-  /** The longest context read at once (a GPT's block size), or null when unbounded. */
-  readonly contextLength: number | null;
-  /** The state before the first character of `batch` streams (null for window models). */
-  zeroState(batch: number): LMState;
-  /** ids (B, T) int32 -> [logits (B, T, V), the state after the last step]. */
-  forward(ids: Tensor, state: LMState): [Tensor, LMState];
-  /** The state cut off from the autograd graph. */
-  detachState(state: LMState): LMState;
-  /** A fresh step-wise decoder for sampling one stream (carries the state, or a KV-cache). */
-  decoder(): Decoder;
-}
+import { CharRNN, charRNNDefaults, type CellType, type CharRNNConfig } from '../../models/char-rnn.js';
+import { GPT, type GPTConfig } from '../../models/gpt.js';
+import { MarkovLM, type MarkovConfig } from '../../models/markov.js';
+import { gptLM, recurrentLM, windowLM, type LanguageModel } from './language-model.js';
 
 /** Training settings a model starts from; every one can be overridden by a CLI flag. */
 export interface TrainingDefaults {
@@ -94,86 +64,6 @@ function charRNN(cell: CellType, summary: string): ModelSpec {
   });
 }
 
-/** A CharRNN as a LanguageModel; its decoder carries the recurrent state. */
-function recurrentLM(net: CharRNN): LanguageModel {
-  return {
-    module: net,
-    recurrent: true,
-    contextLength: null,
-    zeroState: (batch) => net.zeroState(batch),
-    forward: (ids, state) => net.forward(ids, state as never),
-    detachState: (state) => (state === null ? null : net.detachState(state as never)),
-    decoder() {
-      let state = net.zeroState(1);
-      return {
-        feed(ids) {
-          const x = fromArray(Int32Array.from(ids), [1, ids.length], { dtype: 'int32' }); // (1, T)
-          const [logits, next] = net.forward(x, state); // (1, T, V)
-          state = next;
-          return lastRow(logits);
-        },
-      };
-    },
-  };
-}
-
-/**
- * A model that maps a window of ids to logits and sees at most `context` characters: trained on random
- * windows; its decoder re-reads the last `decoderContext` characters at every step.
- */
-function windowLM(net: Module & { forward(ids: Tensor): Tensor }, context: number | null, decoderContext = context): LanguageModel {
-  return {
-    module: net,
-    recurrent: false,
-    contextLength: context,
-    zeroState: () => null,
-    forward: (ids) => [net.forward(ids), null],
-    detachState: () => null,
-    decoder() {
-      let history: number[] = [];
-      return {
-        feed(ids) {
-          history.push(...Array.from(ids));
-          if (decoderContext !== null && history.length > decoderContext) history = history.slice(-decoderContext);
-          return lastRow(net.forward(fromArray(Int32Array.from(history), [1, history.length], { dtype: 'int32' })));
-        },
-      };
-    },
-  };
-}
-
-/**
- * A GPT as a LanguageModel: trained on random windows of at most blockSize characters; its decoder
- * feeds each new character through the cache (keys and values, or linear attention's running sums)
- * and, once blockSize characters are cached, refills the cache with the last blockSize characters (the
- * context slides, as nanoGPT crops it).
- */
-function gptLM(net: GPT): LanguageModel {
-  const bs = net.config.blockSize;
-  return {
-    module: net,
-    recurrent: false,
-    contextLength: bs,
-    zeroState: () => null,
-    forward: (ids) => [net.forward(ids), null],
-    detachState: () => null,
-    decoder() {
-      const cache = net.createCache(1);
-      const history: number[] = [];
-      const ids = (xs: number[]) => fromArray(Int32Array.from(xs), [1, xs.length], { dtype: 'int32' }); // (1, T)
-      return {
-        feed(next) {
-          const fresh = Array.from(next);
-          history.push(...fresh);
-          if (cache.length + fresh.length <= bs) return lastRow(net.step(ids(fresh), cache));
-          cache.reset();
-          return lastRow(net.step(ids(history.slice(-bs)), cache));
-        },
-      };
-    },
-  };
-}
-
 /** The config keys of a linear-gpt checkpoint (its other settings are GPT's defaults). */
 type LinearGPTConfig = Pick<GPTConfig, 'vocabSize' | 'blockSize' | 'nLayer' | 'nHead' | 'nEmbd' | 'tiedHead'>;
 
@@ -193,12 +83,6 @@ function gpt<C extends LinearGPTConfig>(name: string, summary: string, defaults:
     training: { steps: 600, batch: 16, seq: 128, lr: 1e-3, optimizer: 'adamw', weightDecay: 0.01, clip: 1 },
     create: (config) => gptLM(new GPT({ ...config, attention })),
   });
-}
-
-/** logits (1, T, V) -> the last position's row (V). */
-function lastRow(logits: Tensor): Float32Array {
-  const T = logits.shape[1];
-  return logits.select(0, 0).select(0, T - 1).toArray() as Float32Array;
 }
 
 /** Every model the CLI can train, by name. */
@@ -242,11 +126,4 @@ export function configProblem(spec: ModelSpec, config: unknown): string | null {
   for (const k of Object.keys(c)) if (!(k in want)) return `the ${spec.name} config has an unknown key '${k}'`;
   if (!Number.isInteger(c.vocabSize) || (c.vocabSize as number) < 1) return `vocabSize must be a positive integer, got ${JSON.stringify(c.vocabSize)}`;
   return null;
-}
-
-/** The same state with `fn` applied to each of its tensors (e.g. picking one stream of a batch). */
-export function mapState(state: LMState, fn: (t: Tensor) => Tensor): LMState {
-  if (state === null) return null;
-  if (Array.isArray(state)) return state.map((s: LMState) => mapState(s, fn)) as LMState;
-  return fn(state as Tensor);
 }

@@ -1,0 +1,207 @@
+/**
+ * The training loop: one loop for every task, the CLI's and the browser's. It reads top to bottom like
+ * nanoGPT's train.py: options, model, optimizer and schedule, resume, the loop, the final evaluation.
+ *
+ *   for step = first+1 .. steps:
+ *     batch = task.nextBatch();  loss = task.loss(batch);  loss.backward()
+ *     ‖g‖ = clipGradNorm(params, clip)          (measured only, when clip = 0)
+ *     stop with a DivergenceError if loss or ‖g‖ is NaN/±Inf (before the optimizer step)
+ *     optimizer.step();  schedule.step()
+ *     metrics: { step, loss, lr, grad_norm, <unit>_per_s };  every evalEvery: task.evaluate('periodic')
+ *     every checkpointEvery, at the last step and when stopped: a checkpoint
+ *
+ * A checkpoint holds the model, the optimizer, the schedule, the global generator and the task's
+ * state (its data position, its generators), so a run resumed from it continues with exactly the
+ * losses an uninterrupted run would have had. Storage goes through `RunStorage`: no file system here.
+ *
+ * @example
+ *   const result = await train(task, { steps: 400, lr: 2e-3, optimizer: 'adam', weightDecay: 0, clip: 1,
+ *     schedule: 'constant', warmup: 0, seed: 0, evalEvery: 100, checkpointEvery: 100 },
+ *     { storage: new NodeRunStorage('runs/lstm'), onProgress: (e) => console.log(e) });
+ */
+import { defaultGenerator, manualSeed } from '../core/random.js';
+import { checkpointOptimizerState, checkpointTensors, CheckpointError, encodeCheckpoint, loadCheckpointWeights, type Checkpoint } from '../io/checkpoint.js';
+import type { Module } from '../nn/module.js';
+import { Adam, AdamW, clipGradNorm, CosineWithWarmup, type Optimizer } from '../optim/index.js';
+import { trainOptionsProblem, type TrainOptions } from './options.js';
+import type { MetricsRecord, RunStorage } from './storage.js';
+import type { Evaluation, Task } from './task.js';
+
+/** What the loop reports as it goes. */
+export type ProgressEvent =
+  | { kind: 'start'; step: number; steps: number; parameters: number; resumed: boolean }
+  | { kind: 'step'; step: number; steps: number; loss: number; lr: number; gradNorm?: number; itemsPerSecond: number }
+  | { kind: 'eval'; step: number; evaluation: Evaluation; final: boolean }
+  | { kind: 'checkpoint'; step: number };
+
+export interface TrainContext {
+  storage: RunStorage;
+  /** Continue this checkpoint's run (written by the same task); the options should be the ones it saved. */
+  resumeFrom?: Checkpoint;
+  onProgress?: (event: ProgressEvent) => void;
+  /** Asked after every step; true ends the run there with a checkpoint (Ctrl-C, a stop button). */
+  shouldStop?: () => boolean;
+}
+
+/** `finished`: all steps and the final evaluation done. `stopped`: shouldStop. `already-finished`: the checkpoint was at `steps`. */
+export interface TrainResult {
+  status: 'finished' | 'stopped' | 'already-finished';
+  step: number;
+  /** The final evaluation (when finished). */
+  evaluation?: Evaluation;
+}
+
+/** The loss or the gradient norm became NaN or infinite; the step was not applied. */
+export class DivergenceError extends Error {
+  constructor(
+    /** The step that would have been taken (1-based). */
+    readonly step: number,
+    readonly quantity: 'loss' | 'gradient norm',
+    readonly value: number,
+    /** The step of the last checkpoint saved, which the run left intact; null when none was saved. */
+    readonly checkpointStep: number | null,
+  ) {
+    super(
+      `training diverged at step ${step}: the ${quantity} is ${value}; stopped before the optimizer step` +
+        `${checkpointStep === null ? ' (no checkpoint was saved)' : `, the checkpoint of step ${checkpointStep} is intact`}; ` +
+        'try a lower learning rate or gradient clipping',
+    );
+    this.name = 'DivergenceError';
+  }
+}
+
+export async function train<Config, Batch, State>(
+  task: Task<Config, Batch, State>,
+  options: TrainOptions,
+  { storage, resumeFrom, onProgress = () => {}, shouldStop = () => false }: TrainContext,
+): Promise<TrainResult> {
+  // ---- options
+  const problem = trainOptionsProblem(options);
+  if (problem) throw new Error(`train: invalid options: ${problem}`);
+  const { steps, clip, evalEvery, checkpointEvery, stopOnNonFinite = true } = options;
+
+  // ---- model, optimizer, schedule
+  manualSeed(options.seed);
+  const model = task.createModel();
+  const params = model.parameters();
+  const opt: Optimizer =
+    options.optimizer === 'adamw' ? new AdamW(params, { lr: options.lr, weightDecay: options.weightDecay }) : new Adam(params, { lr: options.lr });
+  const sched =
+    options.schedule === 'cosine' || options.warmup > 0
+      ? new CosineWithWarmup(opt, { warmupSteps: options.warmup, totalSteps: options.schedule === 'cosine' ? Math.max(steps, options.warmup, 1) : Number.MAX_SAFE_INTEGER })
+      : null;
+
+  // ---- resume: weights, optimizer, schedule, generators, the task's data position
+  let step = resumeFrom ? restore(resumeFrom, task, model, opt, sched, options) : 0;
+  let savedStep: number | null = resumeFrom ? step : null;
+  const save = async () => {
+    const { json, tensors } = task.saveState();
+    const { name, config, vocab } = task.describeModel();
+    const files = encodeCheckpoint({
+      meta: {
+        task: task.name,
+        model: name,
+        config,
+        vocab,
+        taskConfig: task.config as Record<string, unknown>,
+        training: options as unknown as Record<string, unknown>,
+        step,
+        taskState: json as Record<string, unknown>,
+        rng: defaultGenerator.getState(),
+        schedule: sched?.stateDict(),
+      },
+      model,
+      optimizer: opt.stateDict(),
+      tensors,
+    });
+    await storage.writeCheckpoint(files);
+    savedStep = step;
+    onProgress({ kind: 'checkpoint', step });
+  };
+  const log = (record: MetricsRecord) => storage.appendMetrics(record);
+
+  await storage.startMetrics(step);
+  onProgress({ kind: 'start', step, steps, parameters: model.numParameters(), resumed: resumeFrom !== undefined });
+  if (step >= steps) return { status: 'already-finished', step };
+
+  // ---- the loop
+  let items = 0;
+  const t0 = performance.now();
+  model.train();
+  while (step < steps) {
+    const batch = task.nextBatch();
+    const lr = opt.paramGroups[0].lr;
+    const loss = task.loss(batch);
+    opt.zeroGrad();
+    loss.backward();
+    // clipping returns the norm before it; with clip = 0 an infinite bound only measures it
+    const gradNorm = clip > 0 ? clipGradNorm(params, clip) : stopOnNonFinite ? clipGradNorm(params, Infinity) : undefined;
+    const value = loss.item();
+    if (stopOnNonFinite && !Number.isFinite(value)) throw new DivergenceError(step + 1, 'loss', value, savedStep);
+    if (stopOnNonFinite && !Number.isFinite(gradNorm)) throw new DivergenceError(step + 1, 'gradient norm', gradNorm!, savedStep);
+    opt.step();
+    sched?.step();
+    step++;
+
+    items += task.batchSize(batch);
+    const itemsPerSecond = items / ((performance.now() - t0) / 1000);
+    await log({ step, loss: value, lr, ...(gradNorm !== undefined ? { grad_norm: gradNorm } : {}), [`${task.unit}_per_s`]: Math.round(itemsPerSecond) });
+    onProgress({ kind: 'step', step, steps, loss: value, lr, gradNorm, itemsPerSecond });
+    if (evalEvery > 0 && step % evalEvery === 0 && step < steps) {
+      const evaluation = task.evaluate('periodic');
+      await log({ step, ...evaluation.metrics });
+      onProgress({ kind: 'eval', step, evaluation, final: false });
+    }
+    if (step % checkpointEvery === 0 || step === steps) await save();
+
+    await yieldToEventLoop(); // lets a Ctrl-C or a stop button reach shouldStop
+    if (shouldStop()) {
+      if (savedStep !== step) await save();
+      return { status: 'stopped', step };
+    }
+  }
+
+  // ---- the result: the full evaluation
+  const evaluation = task.evaluate('final');
+  await log({ step, ...evaluation.metrics });
+  onProgress({ kind: 'eval', step, evaluation, final: true });
+  return { status: 'finished', step, evaluation };
+}
+
+/** Puts a checkpoint's trajectory back into the run; returns its step. */
+function restore<C, B, S>(ckpt: Checkpoint, task: Task<C, B, S>, model: Module, opt: Optimizer, sched: CosineWithWarmup | null, options: TrainOptions): number {
+  const { meta, dir } = ckpt;
+  const where = `${dir}/config.json`;
+  const { name } = task.describeModel();
+  if (meta.task !== task.name) throw new CheckpointError(`checkpoint '${dir}' is for the task '${meta.task}', not '${task.name}'`);
+  if (meta.model !== name) throw new CheckpointError(`checkpoint '${dir}' is for the model '${meta.model}', not '${name}' as requested`);
+  loadCheckpointWeights(ckpt, model, name);
+  try {
+    opt.loadStateDict(checkpointOptimizerState(ckpt));
+  } catch (e) {
+    if (e instanceof CheckpointError) throw e;
+    throw new CheckpointError(`checkpoint file '${dir}/optimizer.safetensors' does not fit the model: ${(e as Error).message}`);
+  }
+  if (sched) {
+    if (!meta.schedule) throw new CheckpointError(`checkpoint file '${where}' has no learning-rate schedule state`);
+    sched.loadStateDict(meta.schedule);
+    if (options.schedule === 'cosine') sched.totalSteps = Math.max(options.steps, options.warmup, 1); // a longer run stretches the decay
+  }
+  try {
+    defaultGenerator.setState(meta.rng as number[]);
+  } catch (e) {
+    throw new CheckpointError(`checkpoint file '${where}' has an invalid RNG state: ${(e as Error).message}`);
+  }
+  try {
+    task.loadState(meta.taskState as S, { read: (file) => checkpointTensors(ckpt, file), where: (file) => `${dir}/${file}` });
+  } catch (e) {
+    if (e instanceof CheckpointError) throw e;
+    throw new CheckpointError(`checkpoint file '${where}' has a task state that does not fit the run: ${(e as Error).message}`);
+  }
+  return meta.step;
+}
+
+/** Lets pending events (a signal, a click) run: setImmediate on Node, a zero timeout elsewhere. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+}
