@@ -4,8 +4,11 @@
  */
 import { heap } from '../core/memory.js';
 import type { ArrayKind, Backend, BinaryOp, MatOperand, Operand, ReduceOp, UnaryOp } from './backend.js';
+import { batchNormKernels } from './reference-batchnorm.js';
+import { convKernels } from './reference-conv.js';
 import { normKernels } from './reference-norm.js';
 import { optimKernels } from './reference-optim.js';
+import { poolKernels } from './reference-pool.js';
 import { rnnKernels } from './reference-rnn.js';
 
 type Arr = Float32Array | Int32Array | Uint8Array;
@@ -139,6 +142,9 @@ export const referenceBackend: Backend = {
   ...rnnKernels,
   ...normKernels,
   ...optimKernels,
+  ...convKernels,
+  ...poolKernels,
+  ...batchNormKernels,
 
   copy(src, dst, shape) {
     const s = arr(src.kind);
