@@ -2,8 +2,9 @@
  * The WebAssembly backend: the reference kernels, with the hot ones overridden by WebAssembly SIMD
  * kernels (src/backends/wasm/as/) that work in place on the shared heap and split their work
  * across worker threads (threads.ts): matmul, the elementwise ops (elementwise.ts), sums, softmax,
- * attention's row pass, LayerNorm, embedding gathers, the fused recurrent steps and the optimizer
- * updates. What stays on the reference: where, fill, max/min/argmax, comparisons, a few rare unary ops.
+ * attention's row pass, LayerNorm, embedding gathers, the fused recurrent steps, the optimizer
+ * updates, and convolution, pooling and BatchNorm (vision.ts). What stays on the reference: where,
+ * fill, max/min/argmax, comparisons, a few rare unary ops.
  * Every override is checked against the reference by the same tests (test/backends.test.ts, parity).
  *
  * Kernels take byte addresses: the backend interface's element offsets times 4 (u8 masks: times 1).
@@ -14,6 +15,7 @@ import { referenceBackend } from '../reference.js';
 import { elementwiseKernels } from './elementwise.js';
 import { loadKernels, type WasmKernels } from './module.js';
 import { KernelPool, kernelIndex } from './threads.js';
+import { visionKernels } from './vision.js';
 
 export interface WasmBackendOptions {
   /** Threads, counting the caller (default: one per core; 1 = no workers). */
@@ -59,6 +61,7 @@ export async function createWasmBackend(o: WasmBackendOptions = {}): Promise<Was
   return {
     ...referenceBackend,
     ...elementwiseKernels(k, pool),
+    ...visionKernels(pool),
     name: `wasm(${pool.threads} thread${pool.threads > 1 ? 's' : ''})`,
     threads: pool.threads,
     pool,

@@ -72,6 +72,19 @@ export interface WasmExports {
   layerNormParamGrad: RangeKernel;
   adam: RangeKernel;
   sgd: RangeKernel;
+  // The vision kernels (as/conv.ts, as/pool.ts, as/batchnorm.ts), bound in vision.ts.
+  im2col: RangeKernel;
+  col2im: RangeKernel;
+  convOutput: RangeKernel;
+  convOutputBackward: RangeKernel;
+  maxPool: RangeKernel;
+  maxPoolBackward: RangeKernel;
+  avgPool: RangeKernel;
+  avgPoolBackward: RangeKernel;
+  batchNormStats: RangeKernel;
+  batchNormApply: RangeKernel;
+  batchNormBackward: RangeKernel;
+  batchNormRunningUpdate: RangeKernel;
 
   // Single-threaded kernels.
   sumSquares(x: number, n: number): number;
@@ -89,6 +102,8 @@ export const RANGE_KERNELS = [
   'sgemmRows', 'sgemmCols', 'sgemmBatch', 'unary', 'unaryBackward', 'binary1', 'binary4', 'copy1', 'copy4', 'reduceSum',
   'softmax', 'softmaxBackward', 'scaledSoftmax', 'layerNorm', 'layerNormBackward', 'layerNormParamGrad',
   'adam', 'sgd', 'recurrentStep', 'recurrentStepBackward',
+  'im2col', 'col2im', 'convOutput', 'convOutputBackward', 'maxPool', 'maxPoolBackward', 'avgPool', 'avgPoolBackward',
+  'batchNormStats', 'batchNormApply', 'batchNormBackward', 'batchNormRunningUpdate',
 ] as const satisfies readonly (keyof WasmExports)[];
 
 export type RangeKernelName = (typeof RANGE_KERNELS)[number];
