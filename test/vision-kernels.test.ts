@@ -189,13 +189,19 @@ for (const threads of [1, 2]) {
         [[2, 3, 9, 7], 3, { stride: 2, padding: 1 }],
         [[1, 2, 10, 11], [3, 2], { stride: [2, 3], padding: [1, 1], dilation: [2, 1], ceilMode: true }],
         [[3, 7, 5], [2, 3], { stride: 1 }], // unbatched, overlapping windows: a gradient adds up
+        // wide rows: four outputs at a time (stride 1, 2 and 3, dilation), the edges alone
+        [[2, 2, 9, 19], 3, { stride: 1, padding: 1 }],
+        [[2, 2, 11, 23], [3, 2], { stride: 2, padding: 1, dilation: [1, 2] }],
+        [[1, 3, 9, 31], 3, { stride: 3, ceilMode: true }],
         [[8, 16, 26, 26], 2, {}], // splits over threads
       ];
-      for (const [shape, k, opts] of cases) {
+      for (const [i, [shape, k, opts]] of cases.entries()) {
         const x = randomTensor(shape);
         const f = x.toArray() as Float32Array;
-        f[3] = NaN;
+        if (i % 2 === 1) for (let j = 0; j < f.length; j++) f[j] = Math.round(f[j] * 2) / 2; // ties: the first maximum wins
+        for (const j of [3, 50, 51, 130]) if (j < f.length) f[j] = NaN;
         f[f.length - 2] = -Infinity;
+        f[f.length - 5] = Infinity;
         const xn = fromArray(f, shape);
         sameOp(wasm, `max_pool2d ${JSON.stringify([shape, k, opts])}`, [xn], ([t]) => {
           const [y, idx] = maxPool2d(t, k, { ...opts, returnIndices: true });

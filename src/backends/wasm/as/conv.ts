@@ -30,6 +30,24 @@ function contiguousRun(colSrc: usize, kj: i32, OW: i32): i64 {
   return <i64>lo | (<i64>hi << 16) | (<i64>(s0 + 1) << 32);
 }
 
+/** dst[0, n) = src[0, n): vectors, then floats (a call to memory.copy costs more than a short row). */
+// @ts-ignore: decorator
+@inline
+function copyFloats(dst: usize, src: usize, n: i32): void {
+  let j = 0;
+  for (; j + 4 <= n; j += 4) v128.store(dst + (<usize>j << 2), v128.load(src + (<usize>j << 2)));
+  for (; j < n; j++) store<f32>(dst + (<usize>j << 2), load<f32>(src + (<usize>j << 2)));
+}
+
+/** dst[0, n) = 0. */
+// @ts-ignore: decorator
+@inline
+function zeroFloats(dst: usize, n: i32): void {
+  let j = 0;
+  for (; j + 4 <= n; j += 4) v128.store(dst + (<usize>j << 2), i32x4.splat(0));
+  for (; j < n; j++) store<f32>(dst + (<usize>j << 2), 0);
+}
+
 /** Rows [start, end) of the columns <- x. */
 export function im2col(
   start: i32, end: i32, part: i32, x: usize, cols: usize, N: i32, C: i32, H: i32, W: i32,
@@ -54,14 +72,14 @@ export function im2col(
       for (let oh = 0; oh < OH; oh++, dst += owBytes) {
         const h = load<i32>(rowSrc + (<usize>(ki * OH + oh) << 2));
         if (h < 0) {
-          memory.fill(dst, 0, owBytes);
+          zeroFloats(dst, OW);
           continue;
         }
         const src = plane + <usize>h * rowBytes;
         if (run >= 0) {
-          if (lo > 0) memory.fill(dst, 0, <usize>lo << 2);
-          if (hi > lo) memory.copy(dst + (<usize>lo << 2), src + (<usize>s0 << 2), <usize>(hi - lo) << 2);
-          if (hi < OW) memory.fill(dst + (<usize>hi << 2), 0, <usize>(OW - hi) << 2);
+          zeroFloats(dst, lo);
+          copyFloats(dst + (<usize>lo << 2), src + (<usize>s0 << 2), hi - lo);
+          zeroFloats(dst + (<usize>hi << 2), OW - hi);
           continue;
         }
         for (let ow = 0; ow < OW; ow++) {

@@ -1,9 +1,46 @@
 // AssemblyScript, not TypeScript: compiled to dist/wasm/loom.wasm by scripts/build-wasm.mjs.
 //
 // 2-d pooling over (H, W) planes, split over planes (the reference backend's `maxPool`,
-// `maxPoolBackward`, `avgPool` and `avgPoolBackward`, src/backends/reference-pool.ts). The windows are
-// small and strided, so the kernels are scalar; they do the reference's arithmetic in its order (the
-// window sums in float64), so the results are bit-identical.
+// `maxPoolBackward`, `avgPool` and `avgPoolBackward`, src/backends/reference-pool.ts). They do the
+// reference's arithmetic in its order (the window sums in float64), so the results are bit-identical.
+// Max pooling takes four neighbouring outputs at once where their windows lie inside the input (f32x4
+// lanes, the taps in the reference's order); the edges, the backward and average pooling are scalar.
+
+/** Four floats at p, p + step, p + 2 step, p + 3 step (step in floats). */
+// @ts-ignore: decorator
+@inline
+function load4(p: usize, step: i32): v128 {
+  if (step == 1) return v128.load(p);
+  if (step == 2) return f32x4.shuffle(v128.load(p), v128.load(p, 12), 0, 2, 5, 7); // floats 0-3 and 3-6: no read past float 6
+  const b = <usize>step << 2;
+  let v = v128.load32_zero(p);
+  v = f32x4.replace_lane(v, 1, load<f32>(p + b));
+  v = f32x4.replace_lane(v, 2, load<f32>(p + 2 * b));
+  return f32x4.replace_lane(v, 3, load<f32>(p + 3 * b));
+}
+
+/** One output's window, scalar, with the bounds checks (the reference's loop). */
+// @ts-ignore: decorator
+@inline
+function maxWindow(xp: usize, yq: usize, iq: usize, H: i32, W: i32, h0: i32, w0: i32, kH: i32, kW: i32, dH: i32, dW: i32): void {
+  let max: f32 = -Infinity;
+  let at = -1;
+  for (let ki = 0; ki < kH; ki++) {
+    const h = h0 + ki * dH;
+    if (h < 0 || h >= H) continue;
+    for (let kj = 0; kj < kW; kj++) {
+      const w = w0 + kj * dW;
+      if (w < 0 || w >= W) continue;
+      const v = load<f32>(xp + (<usize>(h * W + w) << 2));
+      if (at < 0 || v > max || v != v) {
+        max = v;
+        at = h * W + w;
+      }
+    }
+  }
+  store<f32>(yq, max);
+  store<i32>(iq, at);
+}
 
 /** Planes [start, end): y = the window's maximum, idx = its flat h * W + w (the first; a NaN always wins). */
 export function maxPool(
@@ -11,31 +48,44 @@ export function maxPool(
   kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, dH: i32, dW: i32, OH: i32, OW: i32,
 ): void {
   const P = OH * OW;
+  // outputs [owLo, owHi) have every column of their window inside the input
+  let owLo = 0;
+  while (owLo < OW && owLo * sW - pW < 0) owLo++;
+  let owHi = OW;
+  while (owHi > owLo && (owHi - 1) * sW - pW + (kW - 1) * dW >= W) owHi--;
+  const lanes = i32x4(0, sW, 2 * sW, 3 * sW);
   for (let c = start; c < end; c++) {
     const xp = x + (<usize>c * <usize>(H * W) << 2);
-    let q = <usize>c * <usize>P;
-    for (let oh = 0; oh < OH; oh++)
-      for (let ow = 0; ow < OW; ow++, q++) {
-        const h0 = oh * sH - pH;
-        const w0 = ow * sW - pW;
-        let max: f32 = -Infinity;
-        let at = -1;
-        for (let ki = 0; ki < kH; ki++) {
-          const h = h0 + ki * dH;
-          if (h < 0 || h >= H) continue;
-          for (let kj = 0; kj < kW; kj++) {
-            const w = w0 + kj * dW;
-            if (w < 0 || w >= W) continue;
-            const v = load<f32>(xp + (<usize>(h * W + w) << 2));
-            if (at < 0 || v > max || v != v) {
-              max = v;
-              at = h * W + w;
+    const yp = y + (<usize>c * <usize>P << 2);
+    const ip = idx + (<usize>c * <usize>P << 2);
+    for (let oh = 0; oh < OH; oh++) {
+      const h0 = oh * sH - pH;
+      const rowInside = h0 >= 0 && h0 + (kH - 1) * dH < H;
+      const q0 = oh * OW;
+      let ow = 0;
+      if (rowInside) {
+        for (; ow < owLo; ow++) maxWindow(xp, yp + (<usize>(q0 + ow) << 2), ip + (<usize>(q0 + ow) << 2), H, W, h0, ow * sW - pW, kH, kW, dH, dW);
+        for (; ow + 4 <= owHi; ow += 4) {
+          const w0 = ow * sW - pW;
+          // the first tap starts the maximum, each later one replaces it when larger or NaN
+          let max = load4(xp + (<usize>(h0 * W + w0) << 2), sW);
+          let at = i32x4.add(i32x4.splat(h0 * W + w0), lanes);
+          for (let ki = 0; ki < kH; ki++) {
+            const h = h0 + ki * dH;
+            for (let kj = ki == 0 ? 1 : 0; kj < kW; kj++) {
+              const o = h * W + w0 + kj * dW;
+              const v = load4(xp + (<usize>o << 2), sW);
+              const take = v128.or(f32x4.gt(v, max), f32x4.ne(v, v));
+              max = v128.bitselect(v, max, take);
+              at = v128.bitselect(i32x4.add(i32x4.splat(o), lanes), at, take);
             }
           }
+          v128.store(yp + (<usize>(q0 + ow) << 2), max);
+          v128.store(ip + (<usize>(q0 + ow) << 2), at);
         }
-        store<f32>(y + (q << 2), max);
-        store<i32>(idx + (q << 2), at);
       }
+      for (; ow < OW; ow++) maxWindow(xp, yp + (<usize>(q0 + ow) << 2), ip + (<usize>(q0 + ow) << 2), H, W, h0, ow * sW - pW, kH, kW, dH, dW);
+    }
   }
 }
 
