@@ -214,6 +214,31 @@ export interface RMSpropStep {
   maximize: boolean;
 }
 
+/**
+ * A 2-d convolution's geometry for im2col / col2im (a 1-d one is 2-d with H = kH = OH = 1). x is
+ * (N, C, H, W); the columns are (C*kH*kW, N*OH*OW), row (c, ki, kj), column (n, oh, ow). The padding
+ * is read through two int32 index tables in the heap (element offsets into heap.i32):
+ *   rowSrc (kH, OH): the input row that kernel row ki reads at output row oh, or -1 (a zero);
+ *   colSrc (kW, OW): the input column that kernel column kj reads at output column ow, or -1.
+ * Zeros, reflect, replicate and circular padding, strides and dilation are all in the tables.
+ */
+export interface ConvGeometry {
+  N: number; C: number; H: number; W: number;
+  kH: number; kW: number; OH: number; OW: number;
+  rowSrc: number;
+  colSrc: number;
+}
+
+/**
+ * A max-pooling window over (H, W) planes: output (oh, ow) looks at rows oh*sH - pH + ki*dH (ki < kH)
+ * and columns ow*sW - pW + kj*dW (kj < kW), skipping those outside the input (padding is -inf).
+ */
+export interface PoolWindow {
+  kH: number; kW: number; sH: number; sW: number;
+  pH: number; pW: number; dH: number; dW: number;
+  OH: number; OW: number;
+}
+
 export interface Backend {
   readonly name: string;
   /** dst = src, both through their strides, with a cast between kinds. */
@@ -302,6 +327,51 @@ export interface Backend {
   recurrentStep(s: RecurrentStep): void;
   /** The backward of recurrentStep, for backpropagation through time (see RecurrentStepBackward). */
   recurrentStepBackward(s: RecurrentStepBackward): void;
+
+  // ---- vision: convolution, pooling, batch normalisation (f32 offsets unless said otherwise) ----
+  /** cols (C*kH*kW, N*OH*OW) <- x (N, C, H, W): every receptive field laid out as a column (see ConvGeometry). */
+  im2col(x: number, cols: number, g: ConvGeometry): void;
+  /** dx (N, C, H, W) += col2im(dcols): the adjoint of im2col, every column added back onto the input. */
+  col2im(dcols: number, dx: number, g: ConvGeometry): void;
+  /** A convolution's output: out (N, O, P) = y (O, N, P) + bias (O) (bias -1: none). */
+  convOutput(y: number, bias: number, out: number, N: number, O: number, P: number): void;
+  /** Its backward: dy (O, N, P) <- dout (N, O, P); db (O) = sum of dout over N and P (db -1: skipped). */
+  convOutputBackward(dout: number, dy: number, db: number, N: number, O: number, P: number): void;
+  /**
+   * Max pooling of `planes` (H, W) planes into (OH, OW): y = the window's maximum; idx (heap.i32) = its
+   * flat h*W + w, the first maximum in row-major window order, and a NaN always wins.
+   */
+  maxPool(x: number, y: number, idx: number, planes: number, H: number, W: number, w: PoolWindow): void;
+  /** dx[plane, idx] += dy over `planes` planes of HW inputs and P outputs (dx must start at 0). */
+  maxPoolBackward(dy: number, idx: number, dx: number, planes: number, HW: number, P: number): void;
+  /**
+   * Average pooling: y[plane, q] = sum of x over [h0, h1) x [w0, w1) / divisor, with the P windows an
+   * int32 table `win` (P, 5) of h0, h1, w0, w1, divisor in heap.i32 (avg and adaptive pooling alike).
+   */
+  avgPool(x: number, y: number, planes: number, H: number, W: number, P: number, win: number): void;
+  /** dx += dy / divisor over every window of `win` (dx must start at 0). */
+  avgPoolBackward(dy: number, dx: number, planes: number, H: number, W: number, P: number, win: number): void;
+  /**
+   * Batch statistics of x (N, C, S) per channel over its M = N*S values, in float64:
+   * mean = sum(x) / M, variance = sum((x - mean)^2) / M (biased), rstd = 1 / sqrt(variance + eps).
+   */
+  batchNormStats(x: number, mean: number, rstd: number, variance: number, N: number, C: number, S: number, eps: number): void;
+  /** y = (x - mean[c]) * rstd[c] * w[c] + b[c] over x (N, C, S) (w, b -1: absent). */
+  batchNormApply(x: number, mean: number, rstd: number, w: number, b: number, y: number, N: number, C: number, S: number): void;
+  /**
+   * The backward of batchNormApply, with xhat = (x - mean) * rstd and g = dy * w, per channel:
+   * dx = rstd * (g - mean(g) - xhat * mean(g * xhat)) when `batchStats` (the statistics came from x),
+   * else dx = rstd * g; dw = sum(dy * xhat), db = sum(dy). Any of dx, dw, db may be -1.
+   */
+  batchNormBackward(
+    x: number, w: number, mean: number, rstd: number, dy: number, dx: number, dw: number, db: number,
+    N: number, C: number, S: number, batchStats: boolean,
+  ): void;
+  /**
+   * The running statistics, in place over C channels: rm = (1 - momentum) rm + momentum mean,
+   * rv = (1 - momentum) rv + momentum variance * M / (M - 1) (unbiased); rm or rv -1: skipped.
+   */
+  batchNormRunningUpdate(rm: number, rv: number, mean: number, variance: number, C: number, M: number, momentum: number): void;
 }
 
 let current: Backend = referenceBackend;

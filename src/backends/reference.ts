@@ -5,9 +5,12 @@
 import { heap } from '../core/memory.js';
 import type { ArrayKind, Backend, BinaryOp, MatOperand, Operand, ReduceOp, UnaryOp } from './backend.js';
 import { attentionKernels } from './reference-attention.js';
+import { batchNormKernels } from './reference-batchnorm.js';
+import { convKernels } from './reference-conv.js';
 import { lossKernels } from './reference-loss.js';
 import { normKernels } from './reference-norm.js';
 import { optimKernels } from './reference-optim.js';
+import { poolKernels } from './reference-pool.js';
 import { randomKernels } from './reference-random.js';
 import { rnnKernels } from './reference-rnn.js';
 
@@ -145,6 +148,9 @@ export const referenceBackend: Backend = {
   ...randomKernels,
   ...attentionKernels,
   ...lossKernels,
+  ...convKernels,
+  ...poolKernels,
+  ...batchNormKernels,
 
   copy(src, dst, shape) {
     const s = arr(src.kind);

@@ -6,6 +6,7 @@ export { Linear, type LinearOptions } from './layers/linear.js';
 export { Embedding, type EmbeddingOptions } from './layers/embedding.js';
 export { LayerNorm, type LayerNormOptions } from './layers/layernorm.js';
 export { Dropout } from './layers/dropout.js';
+export { Flatten, Unflatten, Identity } from './layers/reshape.js';
 export { Sequential, ModuleList, ModuleDict } from './layers/containers.js';
 export { ReLU, GELU, Sigmoid, Tanh, Softmax, LogSoftmax } from './layers/activations.js';
 export { CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss } from './layers/losses.js';

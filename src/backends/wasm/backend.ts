@@ -4,9 +4,9 @@
  * across worker threads (threads.ts): matmul, the elementwise ops (elementwise.ts), sums, softmax,
  * attention's row pass, LayerNorm, embedding gathers, the fused recurrent steps and the optimizer
  * updates, where, fill, max/min/argmax/argmin, comparisons, dropout masks, uniform initialisation,
- * attention masks, causal linear attention and the NLL loss (sequence.ts). What stays on the reference:
- * normal initialisation and the sinusoidal table (their values come from the platform's Math.log, exp,
- * sin and cos), sin, cos and pow.
+ * attention masks, causal linear attention, the NLL loss (sequence.ts), and convolution, pooling and
+ * BatchNorm (vision.ts). What stays on the reference: normal initialisation and the sinusoidal table
+ * (their values come from the platform's Math.log, exp, sin and cos), sin, cos and pow.
  * Every override is checked against the reference by the same tests (test/backends.test.ts, parity).
  *
  * Each override calls its kernels by name with named arguments (element offsets, as the Backend
@@ -21,6 +21,7 @@ import { callKernel, CELL_CODE, EXTREME_CODE, type KernelBackedMethod } from './
 import { sequenceKernels } from './sequence.js';
 import { loadKernels, type WasmKernels } from './module.js';
 import { KernelPool } from './threads.js';
+import { visionKernels } from './vision.js';
 
 export interface WasmBackendOptions {
   /** Threads, counting the caller (default: one per core; 1 = no workers). */
@@ -47,6 +48,7 @@ export async function createWasmBackend(o: WasmBackendOptions = {}): Promise<Was
   const overrides: Pick<Backend, KernelBackedMethod> = {
     ...elementwiseKernels(pool),
     ...sequenceKernels(k, pool),
+    ...visionKernels(pool),
 
     fill(dst, n, value) {
       if (dst.kind === 'u8' || n < 65536) return referenceBackend.fill(dst, n, value);

@@ -82,6 +82,11 @@ const SGEMM_ARGS = [
 /** Multiply-adds of one product. */
 const macs = (a: { M: number; N: number; K: number }): number => a.M * a.N * a.K;
 
+/** The geometry arguments of im2col and col2im (ConvGeometry in backend.ts). */
+const CONV_GEOMETRY = [
+  'N: i32', 'C: i32', 'H: i32', 'W: i32', 'kH: i32', 'kW: i32', 'OH: i32', 'OW: i32', 'rowSrc: i32*', 'colSrc: i32*',
+] as const;
+
 export const KERNELS = {
   // matmul (as/matmul.ts): C = alpha * op(A) @ op(B) + beta * C, row-major; `scratch` holds one
   // sgemmScratchBytes() area per thread (KernelPool.scratchBytes).
@@ -268,6 +273,68 @@ export const KERNELS = {
     args: ['cell: i32', 'H: i32', 'h: f32*', 'c: f32*?', 'act: f32*', 'cOut: f32*?', 'dy: f32*?', 'yStride: i32', 'mask: u8*?',
       'dh: f32*', 'dc: f32*?', 'dgx: f32*', 'dgh: f32*'],
     over: 'rows (batch)', grain: (a) => rowGrain(4 * a.H),
+  }),
+
+  // convolution (as/conv.ts, bound in vision.ts): x (N, C, H, W), the columns (C*kH*kW, N*OH*OW), the
+  // int32 padding tables rowSrc (kH, OH) and colSrc (kW, OW) of ConvGeometry (backend.ts)
+  im2col: range({
+    implements: 'im2col', args: ['x: f32*', 'cols: f32*', ...CONV_GEOMETRY],
+    over: 'rows (c, ki, kj) of the columns', grain: (a) => rowGrain(a.N * a.OH * a.OW),
+  }),
+  col2im: range({
+    implements: 'col2im', args: ['dcols: f32*', 'dx: f32*', ...CONV_GEOMETRY],
+    over: 'input planes (n, c)', grain: (a) => rowGrain(a.kH * a.kW * a.OH * a.OW),
+  }),
+  convOutput: range({
+    implements: 'convOutput', args: ['y: f32*', 'bias: f32*?', 'out: f32*', 'N: i32', 'O: i32', 'P: i32'],
+    over: 'output planes (n, o)', grain: (a) => rowGrain(a.P),
+  }),
+  convOutputBackward: range({
+    implements: 'convOutputBackward', args: ['dout: f32*', 'dy: f32*', 'db: f32*?', 'N: i32', 'O: i32', 'P: i32'],
+    over: 'channels o', grain: (a) => rowGrain(a.N * a.P),
+  }),
+
+  // pooling over (H, W) planes (as/pool.ts); win is avgPool's (P, 5) int32 window table
+  maxPool: range({
+    implements: 'maxPool',
+    args: ['x: f32*', 'y: f32*', 'idx: i32*', 'H: i32', 'W: i32', 'kH: i32', 'kW: i32', 'sH: i32', 'sW: i32',
+      'pH: i32', 'pW: i32', 'dH: i32', 'dW: i32', 'OH: i32', 'OW: i32'],
+    over: 'planes', grain: (a) => rowGrain(a.OH * a.OW * a.kH * a.kW),
+  }),
+  maxPoolBackward: range({
+    implements: 'maxPoolBackward', args: ['dy: f32*', 'idx: i32*', 'dx: f32*', 'HW: i32', 'P: i32'],
+    over: 'planes', grain: (a) => rowGrain(a.P),
+  }),
+  avgPool: range({
+    implements: 'avgPool', args: ['x: f32*', 'y: f32*', 'H: i32', 'W: i32', 'P: i32', 'win: i32*'],
+    over: 'planes', grain: (a) => rowGrain(Math.max(a.P, a.H * a.W)),
+  }),
+  avgPoolBackward: range({
+    implements: 'avgPoolBackward', args: ['dy: f32*', 'dx: f32*', 'H: i32', 'W: i32', 'P: i32', 'win: i32*'],
+    over: 'planes', grain: (a) => rowGrain(Math.max(a.P, a.H * a.W)),
+  }),
+
+  // BatchNorm over x (N, C, S) (as/batchnorm.ts)
+  batchNormStats: range({
+    implements: 'batchNormStats',
+    args: ['x: f32*', 'mean: f32*', 'rstd: f32*', 'variance: f32*', 'N: i32', 'C: i32', 'S: i32', 'eps: f64'],
+    over: 'channels', grain: (a) => rowGrain(2 * a.N * a.S),
+  }),
+  batchNormApply: range({
+    implements: 'batchNormApply',
+    args: ['x: f32*', 'mean: f32*', 'rstd: f32*', 'w: f32*?', 'b: f32*?', 'y: f32*', 'C: i32', 'S: i32'],
+    over: 'planes (n, c)', grain: (a) => rowGrain(a.S),
+  }),
+  batchNormBackward: range({
+    implements: 'batchNormBackward',
+    args: ['x: f32*', 'w: f32*?', 'mean: f32*', 'rstd: f32*', 'dy: f32*', 'dx: f32*?', 'dw: f32*?', 'db: f32*?',
+      'N: i32', 'C: i32', 'S: i32', 'batchStats: bool'],
+    over: 'channels', grain: (a) => rowGrain(3 * a.N * a.S),
+  }),
+  /** C values: never worth a second thread. */
+  batchNormRunningUpdate: range({
+    implements: 'batchNormRunningUpdate', args: ['rm: f32*?', 'rv: f32*?', 'mean: f32*', 'variance: f32*', 'M: f64', 'm: f64'],
+    over: 'channels', grain: Infinity,
   }),
 };
 

@@ -14,98 +14,15 @@
  *   training: dx = rstd * (g - mean_c(g) - xhat * mean_c(g * xhat))   (the statistics depend on x)
  *   eval:     dx = rstd * g
  *   dweight = sum_c(dy * xhat),  dbias = sum_c(dy)
+ *
+ * The kernels are the backend's `batchNormStats`, `batchNormApply`, `batchNormBackward` and
+ * `batchNormRunningUpdate` (src/backends/reference-batchnorm.ts is their specification).
  */
-import { heap } from '../../core/memory.js';
+import { backend } from '../../backends/backend.js';
 import { fmt } from '../../core/shape.js';
 import { Tensor, withGrad } from '../../core/tensor.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
-
-/** mean[c] and rstd[c] from the batch; var[c] (biased) too. Offsets into heap.f32; x is (N, C, S). */
-function batchStatsKernel(x: number, mean: number, rstd: number, variance: number, N: number, C: number, S: number, eps: number): void {
-  const f = heap.f32;
-  const M = N * S;
-  for (let c = 0; c < C; c++) {
-    let s = 0;
-    for (let n = 0; n < N; n++) {
-      const o = x + (n * C + c) * S;
-      for (let i = 0; i < S; i++) s += f[o + i];
-    }
-    const mu = s / M;
-    let v = 0;
-    for (let n = 0; n < N; n++) {
-      const o = x + (n * C + c) * S;
-      for (let i = 0; i < S; i++) {
-        const d = f[o + i] - mu;
-        v += d * d;
-      }
-    }
-    v /= M;
-    f[mean + c] = mu;
-    f[variance + c] = v;
-    f[rstd + c] = 1 / Math.sqrt(v + eps);
-  }
-}
-
-/** y = (x - mean[c]) * rstd[c] * w[c] + b[c] (w, b = -1: absent). */
-function batchNormApplyKernel(x: number, mean: number, rstd: number, w: number, b: number, y: number, N: number, C: number, S: number): void {
-  const f = heap.f32;
-  for (let c = 0; c < C; c++) {
-    const mu = f[mean + c];
-    const scale = f[rstd + c] * (w >= 0 ? f[w + c] : 1);
-    const shift = b >= 0 ? f[b + c] : 0;
-    for (let n = 0; n < N; n++) {
-      const o = (n * C + c) * S;
-      for (let i = 0; i < S; i++) f[y + o + i] = (f[x + o + i] - mu) * scale + shift;
-    }
-  }
-}
-
-/** See the file comment; dx, dw, db = -1 are skipped. `batchStats`: the statistics came from x itself. */
-function batchNormBackwardKernel(
-  x: number, w: number, mean: number, rstd: number, dy: number, dx: number, dw: number, db: number,
-  N: number, C: number, S: number, batchStats: boolean,
-): void {
-  const f = heap.f32;
-  const M = N * S;
-  for (let c = 0; c < C; c++) {
-    const mu = f[mean + c];
-    const rs = f[rstd + c];
-    const wc = w >= 0 ? f[w + c] : 1;
-    let sdy = 0;
-    let sdyx = 0;
-    for (let n = 0; n < N; n++) {
-      const o = (n * C + c) * S;
-      for (let i = 0; i < S; i++) {
-        const g = f[dy + o + i];
-        sdy += g;
-        sdyx += g * (f[x + o + i] - mu) * rs;
-      }
-    }
-    if (dw >= 0) f[dw + c] = sdyx;
-    if (db >= 0) f[db + c] = sdy;
-    if (dx < 0) continue;
-    const mg = batchStats ? (sdy * wc) / M : 0; // mean(g)
-    const mgx = batchStats ? (sdyx * wc) / M : 0; // mean(g * xhat)
-    for (let n = 0; n < N; n++) {
-      const o = (n * C + c) * S;
-      for (let i = 0; i < S; i++) {
-        const xh = (f[x + o + i] - mu) * rs;
-        f[dx + o + i] = rs * (f[dy + o + i] * wc - mg - xh * mgx);
-      }
-    }
-  }
-}
-
-/** running = (1 - m) running + m batch, in place (var scaled to the unbiased estimate by M / (M - 1)). */
-function runningUpdateKernel(rm: number, rv: number, mean: number, variance: number, C: number, M: number, m: number): void {
-  const f = heap.f32;
-  const unbias = M / (M - 1);
-  for (let c = 0; c < C; c++) {
-    if (rm >= 0) f[rm + c] = (1 - m) * f[rm + c] + m * f[mean + c];
-    if (rv >= 0) f[rv + c] = (1 - m) * f[rv + c] + m * f[variance + c] * unbias;
-  }
-}
 
 export interface BatchNormFunctionalOptions {
   /** Per channel scale (C) or null. */
@@ -147,15 +64,15 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   const rstd = Tensor.empty([C]);
   if (training) {
     const variance = Tensor.empty([C]);
-    batchStatsKernel(xc.base, mean.base, rstd.base, variance.base, N, C, S, eps);
+    backend().batchNormStats(xc.base, mean.base, rstd.base, variance.base, N, C, S, eps);
     if (runningMean || runningVar)
-      runningUpdateKernel(runningMean ? runningMean.base : -1, runningVar ? runningVar.base : -1, mean.base, variance.base, C, N * S, momentum);
+      backend().batchNormRunningUpdate(runningMean ? runningMean.base : -1, runningVar ? runningVar.base : -1, mean.base, variance.base, C, N * S, momentum);
   } else {
     mean.copy_(runningMean!);
     rstd.copy_(runningVar!.detach().add(eps).sqrt().reciprocal());
   }
   const y = Tensor.empty(x.shape);
-  batchNormApplyKernel(xc.base, mean.base, rstd.base, wc ? wc.base : -1, bc ? bc.base : -1, y.base, N, C, S);
+  backend().batchNormApply(xc.base, mean.base, rstd.base, wc ? wc.base : -1, bc ? bc.base : -1, y.base, N, C, S);
 
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
   return withGrad('batchNorm', y, inputs, (g) => {
@@ -163,7 +80,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
     const dx = x.requiresGrad ? Tensor.empty(x.shape) : null;
     const dw = weight?.requiresGrad ? Tensor.empty([C]) : null;
     const db = bias?.requiresGrad ? Tensor.empty([C]) : null;
-    batchNormBackwardKernel(
+    backend().batchNormBackward(
       xc.base, wc ? wc.base : -1, mean.base, rstd.base, gc.base,
       dx ? dx.base : -1, dw ? dw.base : -1, db ? db.base : -1, N, C, S, training,
     );

@@ -12,10 +12,11 @@
  *
  * A 1-d convolution is the 2-d one with a 1-high input and kernel (no copy: the memory is the same).
  * Padding is read through index tables, so zeros, reflect, replicate and circular padding cost the same
- * and never materialise a padded input. The kernels are plain TypeScript over the heap: the specification
- * of future `im2col` / `col2im` backend kernels.
+ * and never materialise a padded input. The kernels are the backend's `im2col`, `col2im`, `convOutput` and
+ * `convOutputBackward` (src/backends/reference-conv.ts is their specification).
  */
-import { heap } from '../../core/memory.js';
+import { backend, type ConvGeometry } from '../../backends/backend.js';
+import { fromArray } from '../../core/creation.js';
 import { bmm } from '../../core/ops/matmul.js';
 import type { Generator } from '../../core/random.js';
 import { fmt } from '../../core/shape.js';
@@ -41,16 +42,6 @@ export interface ConvOptions {
   paddingMode?: PaddingMode;
 }
 
-/** Everything the kernels need, with a 1-d problem seen as 2-d of height 1. */
-interface Geometry {
-  N: number; C: number; H: number; W: number;
-  O: number; G: number; Cg: number; Og: number;
-  kH: number; kW: number; OH: number; OW: number;
-  /** rowSrc[ki * OH + oh]: the input row read by kernel row ki at output row oh, or -1 (zero padding). */
-  rowSrc: Int32Array;
-  colSrc: Int32Array;
-}
-
 /** A per-dim value from a number or an nd-long list. */
 export function ntuple(v: number | readonly number[], nd: number, name: string, what: string): number[] {
   const t = typeof v === 'number' ? Array<number>(nd).fill(v) : [...v];
@@ -69,96 +60,14 @@ function source(p: number, n: number, mode: PaddingMode): number {
   }
 }
 
-function sourceTable(k: number, out: number, stride: number, dil: number, before: number, n: number, mode: PaddingMode): Int32Array {
+/**
+ * The padding index table of one spatial dim, (k, out) int32 in the heap (see ConvGeometry in
+ * backend.ts): t[ki, o] = the input index kernel tap ki reads at output o, or -1 for a zero.
+ */
+function sourceTable(k: number, out: number, stride: number, dil: number, before: number, n: number, mode: PaddingMode): Tensor {
   const t = new Int32Array(k * out);
   for (let ki = 0; ki < k; ki++) for (let o = 0; o < out; o++) t[ki * out + o] = source(o * stride + ki * dil - before, n, mode);
-  return t;
-}
-
-/** cols (G, Cg*kH*kW, N*OH*OW) <- x (N, C, H, W); offsets into heap.f32. */
-function im2colKernel(x: number, cols: number, g: Geometry): void {
-  const f = heap.f32;
-  const { N, C, H, W, G, Cg, kH, kW, OH, OW, rowSrc, colSrc } = g;
-  const P = OH * OW;
-  const NP = N * P;
-  let row = cols;
-  for (let gi = 0; gi < G; gi++)
-    for (let c = 0; c < Cg; c++)
-      for (let ki = 0; ki < kH; ki++)
-        for (let kj = 0; kj < kW; kj++, row += NP)
-          for (let n = 0; n < N; n++) {
-            const plane = x + (n * C + gi * Cg + c) * H * W;
-            for (let oh = 0; oh < OH; oh++) {
-              const dst = row + n * P + oh * OW;
-              const r = rowSrc[ki * OH + oh];
-              if (r < 0) {
-                f.fill(0, dst, dst + OW);
-                continue;
-              }
-              const src = plane + r * W;
-              for (let ow = 0; ow < OW; ow++) {
-                const s = colSrc[kj * OW + ow];
-                f[dst + ow] = s < 0 ? 0 : f[src + s];
-              }
-            }
-          }
-}
-
-/** dx (N, C, H, W) += col2im(dcols): the adjoint of im2colKernel (dx must start at 0). */
-function col2imKernel(dcols: number, dx: number, g: Geometry): void {
-  const f = heap.f32;
-  const { N, C, H, W, G, Cg, kH, kW, OH, OW, rowSrc, colSrc } = g;
-  const P = OH * OW;
-  const NP = N * P;
-  let row = dcols;
-  for (let gi = 0; gi < G; gi++)
-    for (let c = 0; c < Cg; c++)
-      for (let ki = 0; ki < kH; ki++)
-        for (let kj = 0; kj < kW; kj++, row += NP)
-          for (let n = 0; n < N; n++) {
-            const plane = dx + (n * C + gi * Cg + c) * H * W;
-            for (let oh = 0; oh < OH; oh++) {
-              const r = rowSrc[ki * OH + oh];
-              if (r < 0) continue;
-              const src = row + n * P + oh * OW;
-              const dst = plane + r * W;
-              for (let ow = 0; ow < OW; ow++) {
-                const s = colSrc[kj * OW + ow];
-                if (s >= 0) f[dst + s] += f[src + ow];
-              }
-            }
-          }
-}
-
-/** out (N, O, P) = y (O, N, P) + bias (O) (bias = -1: none). */
-function scatterOutputKernel(y: number, bias: number, out: number, N: number, O: number, P: number): void {
-  const f = heap.f32;
-  for (let o = 0; o < O; o++) {
-    const b = bias >= 0 ? f[bias + o] : 0;
-    for (let n = 0; n < N; n++) {
-      const src = y + (o * N + n) * P;
-      const dst = out + (n * O + o) * P;
-      for (let p = 0; p < P; p++) f[dst + p] = f[src + p] + b;
-    }
-  }
-}
-
-/** dy (O, N, P) <- g (N, O, P); db (O) = sum over N and P (db = -1: skipped). */
-function gatherGradKernel(g: number, dy: number, db: number, N: number, O: number, P: number): void {
-  const f = heap.f32;
-  for (let o = 0; o < O; o++) {
-    let s = 0;
-    for (let n = 0; n < N; n++) {
-      const src = g + (n * O + o) * P;
-      const dst = dy + (o * N + n) * P;
-      for (let p = 0; p < P; p++) {
-        const v = f[src + p];
-        f[dst + p] = v;
-        s += v;
-      }
-    }
-    if (db >= 0) f[db + o] = s;
-  }
+  return fromArray(t, [k, out], { dtype: 'int32' });
 }
 
 /**
@@ -228,11 +137,10 @@ export function convolution(x: Tensor, weight: Tensor, bias: Tensor | null, opts
   const [sH, sW] = two(st, 1);
   const [dH, dW] = two(dl, 1);
   const [bH, bW] = two(before, 0);
-  const geo: Geometry = {
-    N, C, H, W, O, G, Cg, Og: O / G, kH, kW, OH, OW,
-    rowSrc: sourceTable(kH, OH, sH, dH, bH, H, paddingMode),
-    colSrc: sourceTable(kW, OW, sW, dW, bW, W, paddingMode),
-  };
+  const rowSrc = sourceTable(kH, OH, sH, dH, bH, H, paddingMode); // (kH, OH) int32
+  const colSrc = sourceTable(kW, OW, sW, dW, bW, W, paddingMode); // (kW, OW)
+  // a function, not a value: the backward closure then holds the tables themselves, so they stay allocated
+  const geo = (): ConvGeometry => ({ N, C, H, W, kH, kW, OH, OW, rowSrc: rowSrc.base, colSrc: colSrc.base });
   const K = Cg * kH * kW;
   const P = OH * OW;
   const outShape = batched ? [N, O, ...outSpatial] : [O, ...outSpatial];
@@ -241,11 +149,11 @@ export function convolution(x: Tensor, weight: Tensor, bias: Tensor | null, opts
   const wc = weight.detach().contiguous();
   const w3 = wc.reshape([G, O / G, K]); // (G, Og, K)
   const bc = bias ? bias.detach().contiguous() : null;
-  const cols = Tensor.empty([G, K, N * P]);
-  im2colKernel(xc.base, cols.base, geo);
+  const cols = Tensor.empty([G, K, N * P]); // (C*kH*kW, N*P) grouped
+  backend().im2col(xc.base, cols.base, geo());
   const y = bmm(w3, cols); // (G, Og, N*P) = (O, N, P)
   const out = Tensor.empty(outShape);
-  scatterOutputKernel(y.base, bc ? bc.base : -1, out.base, N, O, P);
+  backend().convOutput(y.base, bc ? bc.base : -1, out.base, N, O, P);
   const saved = weight.requiresGrad ? cols : null; // the columns are kept only for dW
 
   const inputs = bias ? [x, weight, bias] : [x, weight];
@@ -253,13 +161,13 @@ export function convolution(x: Tensor, weight: Tensor, bias: Tensor | null, opts
     const gc = g.contiguous();
     const dy = Tensor.empty([G, O / G, N * P]); // (O, N, P)
     const db = bias?.requiresGrad ? Tensor.empty([O]) : null;
-    gatherGradKernel(gc.base, dy.base, db ? db.base : -1, N, O, P);
+    backend().convOutputBackward(gc.base, dy.base, db ? db.base : -1, N, O, P);
     const dw = saved ? bmm(dy, saved.transpose(-1, -2)).reshape([...weight.shape]) : null; // (G, Og, K) -> weight
     let dx: Tensor | null = null;
     if (x.requiresGrad) {
       const dcols = bmm(w3.transpose(-1, -2), dy); // (G, K, N*P)
       dx = Tensor.empty(x.shape).fill_(0);
-      col2imKernel(dcols.base, dx.base, geo);
+      backend().col2im(dcols.base, dx.base, geo());
     }
     return bias ? [dx, dw, db] : [dx, dw];
   });

@@ -1,9 +1,11 @@
 /**
  * 2-d pooling (`torch.nn.MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d`), each one fused op over the
  * (N*C) planes of an (N, C, H, W) or (C, H, W) input, its forward and backward kernels side by side.
- * The kernels are plain TypeScript over the heap (the specification of future backend kernels).
+ * The kernels are the backend's `maxPool`, `avgPool` and their backward (src/backends/reference-pool.ts
+ * is their specification); average windows are an int32 table in the heap, built here.
  */
-import { heap } from '../../core/memory.js';
+import { backend, type PoolWindow } from '../../backends/backend.js';
+import { fromArray } from '../../core/creation.js';
 import { fmt } from '../../core/shape.js';
 import { Tensor, withGrad } from '../../core/tensor.js';
 import { ntuple } from './conv.js';
@@ -58,51 +60,9 @@ function poolGeometry(
 
 // ---- max pooling -------------------------------------------------------------------------------
 
-/**
- * y[plane, oh, ow] = max over the window (padding never wins: it is -inf); idx = the flat h * W + w of
- * the maximum (the first one; a NaN always wins, as PyTorch's CPU kernel).
- */
-function maxPoolKernel(x: number, y: number, idx: number, planes: number, H: number, W: number, g: PoolGeometry): void {
-  const f = heap.f32;
-  const i32 = heap.i32;
-  const [OH, OW] = g.out;
-  for (let c = 0; c < planes; c++) {
-    const xp = x + c * H * W;
-    const yo = c * OH * OW;
-    for (let oh = 0; oh < OH; oh++)
-      for (let ow = 0; ow < OW; ow++) {
-        const h0 = oh * g.s[0] - g.p[0];
-        const w0 = ow * g.s[1] - g.p[1];
-        let max = -Infinity;
-        let at = -1;
-        for (let ki = 0; ki < g.k[0]; ki++) {
-          const h = h0 + ki * g.d[0];
-          if (h < 0 || h >= H) continue;
-          for (let kj = 0; kj < g.k[1]; kj++) {
-            const w = w0 + kj * g.d[1];
-            if (w < 0 || w >= W) continue;
-            const v = f[xp + h * W + w];
-            if (at < 0 || v > max || Number.isNaN(v)) {
-              max = v;
-              at = h * W + w;
-            }
-          }
-        }
-        f[y + yo + oh * OW + ow] = max;
-        i32[idx + yo + oh * OW + ow] = at;
-      }
-  }
-}
-
-/** dx[plane, idx] += dy: the gradient goes to each window's maximum. */
-function maxPoolBackwardKernel(dy: number, idx: number, dx: number, planes: number, HW: number, P: number): void {
-  const f = heap.f32;
-  const i32 = heap.i32;
-  for (let c = 0; c < planes; c++)
-    for (let q = 0; q < P; q++) {
-      const at = i32[idx + c * P + q];
-      if (at >= 0) f[dx + c * HW + at] += f[dy + c * P + q];
-    }
+/** The backend's view of a max-pooling geometry. */
+function poolWindow(g: PoolGeometry): PoolWindow {
+  return { kH: g.k[0], kW: g.k[1], sH: g.s[0], sW: g.s[1], pH: g.p[0], pW: g.p[1], dH: g.d[0], dW: g.d[1], OH: g.out[0], OW: g.out[1] };
 }
 
 export interface MaxPool2dOptions {
@@ -133,11 +93,11 @@ export function maxPool2d(x: Tensor, kernelSize: number | readonly number[], opt
   const xc = x.detach().contiguous();
   const y = Tensor.empty([...lead, ...g.out]);
   const idx = Tensor.empty([...lead, ...g.out], 'int32');
-  maxPoolKernel(xc.base, y.base, idx.base, planes, H, W, g);
+  backend().maxPool(xc.base, y.base, idx.base, planes, H, W, poolWindow(g));
   const out = withGrad('max_pool2d', y, [x], (dy) => {
     const dyc = dy.contiguous();
     const dx = Tensor.empty(x.shape).fill_(0);
-    maxPoolBackwardKernel(dyc.base, idx.base, dx.base, planes, H * W, P);
+    backend().maxPoolBackward(dyc.base, idx.base, dx.base, planes, H * W, P);
     return [dx];
   });
   return returnIndices ? [out, idx] : out;
@@ -187,7 +147,7 @@ export class MaxPool2d<WithIndices extends boolean = false> extends Module {
  * PyTorch's window arithmetic: the window [h0, h1) x [w0, w1) clipped to the input, and the divisor: the
  * window size clipped only to the padded input (countIncludePad), the clipped size, or divisorOverride.
  */
-function avgWindows(H: number, W: number, g: PoolGeometry, countIncludePad: boolean, divisorOverride: number | null): Int32Array {
+function avgWindows(H: number, W: number, g: PoolGeometry, countIncludePad: boolean, divisorOverride: number | null): Tensor {
   const [OH, OW] = g.out;
   const win = new Int32Array(OH * OW * 5); // h0, h1, w0, w1, divisor
   for (let oh = 0; oh < OH; oh++)
@@ -208,46 +168,22 @@ function avgWindows(H: number, W: number, g: PoolGeometry, countIncludePad: bool
       win[o + 3] = w1;
       win[o + 4] = divisorOverride ?? (countIncludePad ? poolSize : (h1 - h0) * (w1 - w0));
     }
-  return win;
+  return fromArray(win, [OH * OW, 5], { dtype: 'int32' });
 }
 
-/** y = sum over the window / divisor, for every plane. */
-function avgPoolKernel(x: number, y: number, planes: number, H: number, W: number, P: number, win: Int32Array): void {
-  const f = heap.f32;
-  for (let c = 0; c < planes; c++) {
-    const xp = x + c * H * W;
-    for (let q = 0; q < P; q++) {
-      const o = q * 5;
-      let s = 0;
-      for (let h = win[o]; h < win[o + 1]; h++) for (let w = win[o + 2]; w < win[o + 3]; w++) s += f[xp + h * W + w];
-      f[y + c * P + q] = s / win[o + 4];
-    }
-  }
-}
-
-/** dx += dy / divisor over every window (dx must start at 0). */
-function avgPoolBackwardKernel(dy: number, dx: number, planes: number, H: number, W: number, P: number, win: Int32Array): void {
-  const f = heap.f32;
-  for (let c = 0; c < planes; c++) {
-    const xp = dx + c * H * W;
-    for (let q = 0; q < P; q++) {
-      const o = q * 5;
-      const v = f[dy + c * P + q] / win[o + 4];
-      for (let h = win[o]; h < win[o + 1]; h++) for (let w = win[o + 2]; w < win[o + 3]; w++) f[xp + h * W + w] += v;
-    }
-  }
-}
-
-/** Average over windows [h0, h1) x [w0, w1) given per output position; shared by avg and adaptive pooling. */
-function windowedMean(x: Tensor, lead: number[], planes: number, H: number, W: number, out: number[], win: Int32Array, name: string): Tensor {
+/**
+ * Average over windows [h0, h1) x [w0, w1) given per output position (`win`, (P, 5) int32: h0, h1, w0,
+ * w1, divisor); shared by avg and adaptive pooling.
+ */
+function windowedMean(x: Tensor, lead: number[], planes: number, H: number, W: number, out: number[], win: Tensor, name: string): Tensor {
   const P = out[0] * out[1];
   const xc = x.detach().contiguous();
   const y = Tensor.empty([...lead, ...out]);
-  avgPoolKernel(xc.base, y.base, planes, H, W, P, win);
+  backend().avgPool(xc.base, y.base, planes, H, W, P, win.base);
   return withGrad(name, y, [x], (dy) => {
     const dyc = dy.contiguous();
     const dx = Tensor.empty(x.shape).fill_(0);
-    avgPoolBackwardKernel(dyc.base, dx.base, planes, H, W, P, win);
+    backend().avgPoolBackward(dyc.base, dx.base, planes, H, W, P, win.base);
     return [dx];
   });
 }
@@ -337,7 +273,7 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: AdaptiveSize): Tensor {
       win[o + 3] = Math.ceil(((j + 1) * W) / out[1]);
       win[o + 4] = (win[o + 1] - win[o]) * (win[o + 3] - win[o + 2]);
     }
-  return windowedMean(x, lead, planes, H, W, out, win, 'adaptive_avg_pool2d');
+  return windowedMean(x, lead, planes, H, W, out, fromArray(win, [out[0] * out[1], 5], { dtype: 'int32' }), 'adaptive_avg_pool2d');
 }
 
 /**
