@@ -2,8 +2,8 @@
  * The vision kernels of the WebAssembly backend (as/conv.ts, as/pool.ts, as/batchnorm.ts) against the
  * reference kernels (the specification), with one thread and with two, on random inputs of odd sizes
  * and every geometry the layers produce: padding modes, strides, dilation, groups, ceil_mode,
- * count_include_pad, a divisor override, adaptive windows, BatchNorm in training and evaluation. Then
- * every vision parity case on the reference, wasm with 1 thread and wasm with 2 threads.
+ * count_include_pad, a divisor override, adaptive windows, BatchNorm in training and evaluation. (Every
+ * vision parity case runs on the reference and on wasm with 1 and 2 threads in test/parity.test.ts.)
  *
  * Exactness: im2col, col2im, the convolution's output layout and the pooling kernels do the
  * reference's arithmetic element by element, so they must match bit for bit. BatchNorm and the bias
@@ -12,10 +12,7 @@
  * so conv ops are checked to 1e-4 relative and 1e-5 absolute.
  */
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { backend, setBackend, type Backend, type ConvGeometry } from '../src/backends/backend.js';
 import { referenceBackend } from '../src/backends/reference.js';
 import { createWasmBackend, type WasmBackend } from '../src/backends/wasm/backend.js';
@@ -23,7 +20,6 @@ import { fromArray } from '../src/core/creation.js';
 import { Generator } from '../src/core/random.js';
 import { Tensor } from '../src/core/tensor.js';
 import { adaptiveAvgPool2d, avgPool2d, batchNorm, conv1d, conv2d, maxPool2d, type ConvOptions, type PaddingMode } from '../src/nn/index.js';
-import { runCase } from '../src/parity/runner.js';
 
 const gen = new Generator(4321);
 
@@ -247,38 +243,5 @@ for (const threads of [1, 2]) {
           }
       }
     });
-  });
-}
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const parityDir = join(root, 'test/parity');
-const VISION = /^(conv1d|conv2d|conv2d_patch|maxpool2d|avgpool2d|batchnorm\w+|ref_se_block|ref_patch_merging|ref_swin_block|ref_vit|x_vision_\w+)\.safetensors$/;
-
-const backends: [string, () => Promise<Backend>][] = [
-  ['the reference', async () => referenceBackend],
-  ['wasm, 1 thread', () => createWasmBackend({ threads: 1 })],
-  ['wasm, 2 threads', () => createWasmBackend({ threads: 2 })],
-];
-
-for (const [label, make] of backends) {
-  describe(`vision parity cases on ${label}`, () => {
-    let b: Backend;
-    let previous: Backend;
-    before(async () => {
-      previous = backend();
-      b = await make();
-      setBackend(b);
-    });
-    after(async () => {
-      setBackend(previous);
-      if (b !== referenceBackend) await (b as WasmBackend).close();
-    });
-    const files = readdirSync(parityDir).filter((f) => VISION.test(f)).sort();
-    test('the vision cases are there', () => assert.ok(files.length >= 32, `only ${files.length} vision cases in ${parityDir}`));
-    for (const f of files)
-      test(f.replace('.safetensors', ''), () => {
-        const r = runCase(join(parityDir, f));
-        assert.ok(r.ok, r.message);
-      });
   });
 }
