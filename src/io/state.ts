@@ -2,23 +2,15 @@
  * `save` / `load` of a module's state dict as a safetensors file, with PyTorch's keys and layouts, so
  * `torch.nn.Module.load_state_dict(safetensors.torch.load_file(path))` reads it and the other way round.
  * Writes are atomic: a temporary sibling file is written and synced, then renamed over the target.
+ * Node.js only (node:fs); the bytes themselves are tensors.ts's encodeTensors / decodeTensors.
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import type { Tensor } from '../core/tensor.js';
 import type { LoadResult, Module } from '../nn/module.js';
-import { parseSafetensors, serializeSafetensors, SafetensorsError } from './safetensors.js';
-import { fromSafeTensor, toSafeTensor } from './tensors.js';
+import { SafetensorsError } from './safetensors.js';
+import { decodeTensors, encodeTensors } from './tensors.js';
 
-/** The safetensors bytes of named tensors. */
-export function encodeTensors(tensors: Map<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array {
-  return serializeSafetensors(new Map([...tensors].map(([k, t]) => [k, toSafeTensor(t)])), metadata);
-}
-
-/** Named tensors of safetensors bytes; `name` (a file name) appears in errors. */
-export function decodeTensors(bytes: Uint8Array, name: string): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
-  const file = parseSafetensors(bytes, name);
-  return { tensors: new Map([...file.tensors].map(([k, s]) => [k, fromSafeTensor(s, `${name}: ${k}`)])), metadata: file.metadata };
-}
+// encodeTensors and decodeTensors are browser-safe (tensors.ts); checkpoint.ts imports them from here.
+export { decodeTensors, encodeTensors };
 
 /** Writes `bytes` to `path` atomically: a synced temporary file renamed over the target. */
 export function writeFileAtomic(path: string, bytes: Uint8Array | string): void {

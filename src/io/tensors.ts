@@ -1,7 +1,7 @@
 /** Loom tensors to and from safetensors entries (F32/F16/BF16/F64 -> float32, I64/I32 -> int32, BOOL -> bool). */
 import { fromArray } from '../core/creation.js';
 import type { Tensor } from '../core/tensor.js';
-import { bf16ToF32, f16ToF32, SafetensorsError, type SafeTensor } from './safetensors.js';
+import { bf16ToF32, f16ToF32, parseSafetensors, serializeSafetensors, SafetensorsError, type SafeTensor } from './safetensors.js';
 
 /** A safetensors entry holding a copy of `t` (float32 as F32, int32 as I64 like PyTorch's indices, bool as BOOL). */
 export function toSafeTensor(t: Tensor): SafeTensor {
@@ -38,4 +38,15 @@ export function fromSafeTensor(s: SafeTensor, where: string): Tensor {
     default:
       throw new SafetensorsError(`${where}: dtype ${s.dtype} has no Loom equivalent`);
   }
+}
+
+/** The safetensors bytes of named tensors. */
+export function encodeTensors(tensors: Map<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array {
+  return serializeSafetensors(new Map([...tensors].map(([k, t]) => [k, toSafeTensor(t)])), metadata);
+}
+
+/** Named tensors of safetensors bytes; `name` (a file name) appears in errors. */
+export function decodeTensors(bytes: Uint8Array, name: string): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
+  const file = parseSafetensors(bytes, name);
+  return { tensors: new Map([...file.tensors].map(([k, s]) => [k, fromSafeTensor(s, `${name}: ${k}`)])), metadata: file.metadata };
 }

@@ -1,6 +1,6 @@
 // Shared helpers for the core tests: seeded inputs and closeness checks.
 import assert from 'node:assert/strict';
-import { fromArray, randn, Generator, Tensor } from '../../src/index.js';
+import { fromArray, randn, Generator, Tensor } from '../../src/node.js';
 
 /** Asserts |actual - expected| <= tol + tol * |expected| elementwise, naming the first bad element. */
 export function assertClose(actual: Tensor | ArrayLike<number>, expected: ArrayLike<number> | number, tol = 1e-5): void {

@@ -12,12 +12,17 @@ import { heap } from '../../core/memory.js';
 import type { Backend, MatOperand, RecurrentCell } from '../backend.js';
 import { referenceBackend } from '../reference.js';
 import { elementwiseKernels } from './elementwise.js';
-import { loadKernels, type WasmKernels } from './module.js';
+import { loadKernels, type KernelSource, type WasmKernels } from './module.js';
 import { KernelPool, kernelIndex } from './threads.js';
 
 export interface WasmBackendOptions {
-  /** Threads, counting the caller (default: one per core; 1 = no workers). */
+  /**
+   * Threads, counting the caller (default: one per core; 1 = no workers). Where the heap's memory is not
+   * shared (a page that is not cross-origin isolated) always 1.
+   */
   threads?: number;
+  /** Where loom.wasm is (default: beside the package's dist/), or its bytes. */
+  kernels?: KernelSource;
 }
 
 export type WasmBackend = Backend & { readonly threads: number; readonly pool: KernelPool; close(): Promise<void> };
@@ -52,8 +57,8 @@ const GRAIN = 16384;
 const GRAIN_MACS = 1 << 18;
 
 export async function createWasmBackend(o: WasmBackendOptions = {}): Promise<WasmBackend> {
-  const k: WasmKernels = await loadKernels(heap.memory);
-  const pool = await KernelPool.create(k, o.threads);
+  const k: WasmKernels = await loadKernels(heap.memory, o.kernels);
+  const pool = await KernelPool.create(k, heap.shared ? o.threads : 1);
   const scratch = heap.alloc(pool.scratchBytes); // engine memory for the life of the process
   const rowGrain = (cols: number) => Math.max(1, Math.ceil(GRAIN / Math.max(cols, 1)));
   return {
