@@ -9,7 +9,7 @@ import { manualSeed } from '../src/core/random.js';
 import { load, save } from '../src/io/state.js';
 import { SafetensorsError } from '../src/io/safetensors.js';
 import { LSTM, Linear, Sequential, LayerNorm } from '../src/nn/index.js';
-import { loadCase } from '../src/parity/case.js';
+import { loadCase } from '../src/parity/runner.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'loom-state-'));
 

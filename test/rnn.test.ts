@@ -18,8 +18,7 @@ import { Linear } from '../src/nn/layers/linear.js';
 import { GRUCell, LSTMCell, RNNCell } from '../src/nn/recurrent/rnn-cells.js';
 import { detachState, GRU, LSTM, RNN, type RecurrentBase } from '../src/nn/recurrent/rnn.js';
 import { Adam } from '../src/optim/index.js';
-import { loadCase } from '../src/parity/case.js';
-import { caseFiles, runCase } from '../src/parity/runner.js';
+import { caseFiles, loadCase, runCase } from '../src/parity/runner.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const RECURRENT = new Set(['RNN', 'LSTM', 'GRU', 'RNNCell', 'LSTMCell', 'GRUCell']);
