@@ -75,7 +75,9 @@ if (threads > 1) {
   const { KernelPool } = await import(join(root, 'dist/src/backends/wasm/threads.js'));
   const { instantiateKernels } = await import(join(root, 'dist/src/backends/wasm/module.js'));
   const pool = await KernelPool.create(instantiateKernels(module, memory), threads);
-  const msT = time(() => pool.sgemm(a, b, c, M, N, K, lda, ldb, N, tA, tB, 1, 0, scratch));
+  // the pool takes element offsets, the raw kernel byte addresses
+  const args = { a: a / 4, b: b / 4, c: c / 4, M, N, K, lda, ldb, ldc: N, transA: !!tA, transB: !!tB, alpha: 1, beta: 0, scratch };
+  const msT = time(() => pool.sgemm(args));
   console.log(`sgemm ${label}, ${threads} threads: ${msT.toFixed(2)} ms  ${(flops / msT / 1e6).toFixed(1)} GFLOPS`);
   await pool.close();
 }

@@ -212,7 +212,8 @@ test('KernelPool: two threads give the single-threaded result, bit for bit', asy
         for (let i = 0; i < M * N; i++) mem[c1 / 4 + i] = mem[c2 / 4 + i] = rand();
         const [lda, ldb] = [transA ? M : K, transB ? K : N];
         kernels.sgemm(a, b, c1, M, N, K, lda, ldb, N, +transA, +transB, 0.75, beta, 0, M, scratch);
-        pool.sgemm(a, b, c2, M, N, K, lda, ldb, N, +transA, +transB, 0.75, beta, scratch);
+        // the pool takes element offsets (a, b, c2 are byte addresses, 64-byte aligned)
+        pool.sgemm({ a: a / 4, b: b / 4, c: c2 / 4, M, N, K, lda, ldb, ldc: N, transA, transB, alpha: 0.75, beta, scratch });
         const out = f32();
         for (let i = 0; i < M * N; i++) {
           if (!Object.is(out[c1 / 4 + i], out[c2 / 4 + i])) {
@@ -224,7 +225,8 @@ test('KernelPool: two threads give the single-threaded result, bit for bit', asy
   } finally {
     await pool.close();
   }
-  assert.throws(() => pool.sgemm(0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 1, 0, 0), /after close/);
+  const tiny = { a: 0, b: 0, c: 0, M: 1, N: 1, K: 1, lda: 1, ldb: 1, ldc: 1, transA: false, transB: false, alpha: 1, beta: 0, scratch: 0 };
+  assert.throws(() => pool.sgemm(tiny), /after close/);
 });
 
 test('KernelPool: rejects a bad thread count', async () => {

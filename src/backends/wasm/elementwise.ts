@@ -7,36 +7,14 @@
  * B*T*C elements; a bias broadcast over it is (B*T, C) with row stride 0). What remains has one to four
  * dims and picks the kernel's fast path: both operands contiguous, one of them a scalar or a broadcast
  * row, or a transpose. Shapes of more dims, and the ops and dtypes the kernels do not have, go to the
- * reference kernels.
+ * reference kernels. Each kernel's grain (how many elements wake another thread) is in its declaration
+ * (kernels.ts).
  */
 import { contiguousStrides } from '../../core/shape.js';
-import type { Backend, BinaryOp, Operand, UnaryOp } from '../backend.js';
+import type { Backend, Operand } from '../backend.js';
 import { referenceBackend } from '../reference.js';
-import type { WasmKernels } from './module.js';
-import { kernelIndex, type KernelPool } from './threads.js';
-
-/** Kernel op codes (as/elementwise.ts); -1: not in the kernels, the reference does it. */
-const UNARY_CODE: Record<UnaryOp, number> = {
-  neg: 0, exp: 1, log: 2, sqrt: 3, abs: 4, tanh: 5, sigmoid: 6, relu: 7, gelu: 8, gelu_tanh: 9,
-  sin: -1, cos: -1, sign: -1, reciprocal: 13, square: 14, elu: -1, log1p: -1, erf: 17,
-};
-const BINARY_CODE: Record<BinaryOp, number> = {
-  add: 0, sub: 1, mul: 2, div: 3, pow: -1, maximum: 5, minimum: 6,
-  eq: -1, ne: -1, lt: -1, le: -1, gt: -1, ge: -1, and: -1, or: -1,
-};
-/** Per-element cost of an op relative to an add, for the thread grain. */
-const EXPENSIVE = new Set<UnaryOp>(['exp', 'log', 'tanh', 'sigmoid', 'gelu', 'gelu_tanh', 'erf']);
-
-/** Elements a thread must get before another one is woken: a wake-up costs some microseconds. */
-const GRAIN = 32768;
-const GRAIN_EXPENSIVE = 4096;
-
-const UNARY = kernelIndex('unary');
-const UNARY_BACKWARD = kernelIndex('unaryBackward');
-const BINARY1 = kernelIndex('binary1');
-const BINARY4 = kernelIndex('binary4');
-const COPY1 = kernelIndex('copy1');
-const COPY4 = kernelIndex('copy4');
+import { BINARY_CODE, UNARY_CODE } from './kernels.js';
+import type { KernelPool } from './threads.js';
 
 /** A shape and each operand's strides with size-1 dims dropped and mergeable neighbours merged. */
 interface Collapsed {
@@ -78,22 +56,18 @@ function pad4(c: Collapsed): Collapsed {
   return c;
 }
 
-export function elementwiseKernels(k: WasmKernels, pool: KernelPool): Pick<Backend, 'unary' | 'unaryBackward' | 'binary' | 'copy'> {
+export function elementwiseKernels(pool: KernelPool): Pick<Backend, 'unary' | 'unaryBackward' | 'binary' | 'copy'> {
   return {
     unary(op, x, out, n) {
       const code = UNARY_CODE[op];
       if (code < 0) return referenceBackend.unary(op, x, out, n);
-      const grain = EXPENSIVE.has(op) ? GRAIN_EXPENSIVE : GRAIN;
-      if (n < 2 * grain) k.unary(0, n, 0, code, x * 4, out * 4);
-      else pool.parallelFor(UNARY, n, [code, x * 4, out * 4], { grain, align: 16 });
+      pool.run('unary', n, { op: code, x, y: out });
     },
 
     unaryBackward(op, x, y, dy, dx, n) {
       const code = UNARY_CODE[op];
       if (code < 0) return referenceBackend.unaryBackward(op, x, y, dy, dx, n);
-      const grain = EXPENSIVE.has(op) ? GRAIN_EXPENSIVE : GRAIN;
-      if (n < 2 * grain) k.unaryBackward(0, n, 0, code, x * 4, y * 4, dy * 4, dx * 4);
-      else pool.parallelFor(UNARY_BACKWARD, n, [code, x * 4, y * 4, dy * 4, dx * 4], { grain, align: 16 });
+      pool.run('unaryBackward', n, { op: code, x, y, dy, dx });
     },
 
     binary(op, a, b, out, shape) {
@@ -106,16 +80,12 @@ export function elementwiseKernels(k: WasmKernels, pool: KernelPool): Pick<Backe
       if (rank > 4 || (rank > 0 && so[rank - 1] !== 1)) return referenceBackend.binary(op, a, b, out, shape);
       if (rank <= 1) {
         const n = rank === 0 ? (shape.some((d) => d === 0) ? 0 : 1) : c.shape[0];
-        const args = [code, a.off * 4, b.off * 4, out.off * 4, rank ? sa[0] : 0, rank ? sb[0] : 0];
-        if (n < 2 * GRAIN) k.binary1(0, n, 0, ...args);
-        else pool.parallelFor(BINARY1, n, args, { grain: GRAIN, align: 16 });
+        pool.run('binary1', n, { op: code, a: a.off, b: b.off, out: out.off, sa: rank ? sa[0] : 0, sb: rank ? sb[0] : 0 });
         return;
       }
       const [n0, n1, n2, n3] = pad4(c).shape;
-      const [as, bs] = c.strides;
-      const rows = n0 * n1 * n2;
-      const args = [code, a.off * 4, b.off * 4, out.off * 4, n1, n2, n3, ...as, ...bs];
-      pool.parallelFor(BINARY4, rows, args, { grain: Math.ceil(GRAIN / n3) });
+      const [[as0, as1, as2, as3], [bs0, bs1, bs2, bs3]] = c.strides;
+      pool.run('binary4', n0 * n1 * n2, { op: code, a: a.off, b: b.off, out: out.off, n1, n2, n3, as0, as1, as2, as3, bs0, bs1, bs2, bs3 });
     },
 
     copy(src: Operand, dst: Operand, shape) {
@@ -126,19 +96,15 @@ export function elementwiseKernels(k: WasmKernels, pool: KernelPool): Pick<Backe
       if (rank > 4) return referenceBackend.copy(src, dst, shape);
       if (rank <= 1) {
         const n = rank === 0 ? 1 : c.shape[0];
-        const args = [src.off * 4, dst.off * 4, rank ? c.strides[0][0] : 0, rank ? c.strides[1][0] : 0];
-        if (n < 2 * GRAIN) k.copy1(0, n, 0, ...args);
-        else pool.parallelFor(COPY1, n, args, { grain: GRAIN, align: 16 });
+        pool.run('copy1', n, { src: src.off, dst: dst.off, ss: rank ? c.strides[0][0] : 0, ds: rank ? c.strides[1][0] : 0 });
         return;
       }
       const [n0, n1, n2, n3] = pad4(c).shape;
-      const [ss, ds] = c.strides;
+      const [[ss0, ss1, ss2, ss3], [ds0, ds1, ds2, ds3]] = c.strides;
       // a transpose of the last two dims goes by (n2, n3) blocks, anything else by rows of n3
-      const transpose = ss[2] === 1 && ds[3] === 1 && ss[3] !== 1 && n2 >= 4 && n3 >= 4;
+      const transpose = ss2 === 1 && ds3 === 1 && ss3 !== 1 && n2 >= 4 && n3 >= 4;
       const units = transpose ? n0 * n1 : n0 * n1 * n2;
-      const perUnit = transpose ? n2 * n3 : n3;
-      const args = [src.off * 4, dst.off * 4, n1, n2, n3, ...ss, ...ds, transpose ? 1 : 0];
-      pool.parallelFor(COPY4, units, args, { grain: Math.ceil(GRAIN / perUnit) });
+      pool.run('copy4', units, { src: src.off, dst: dst.off, n1, n2, n3, ss0, ss1, ss2, ss3, ds0, ds1, ds2, ds3, transpose });
     },
   };
 }

@@ -8,97 +8,21 @@
  * same memory (see threads.ts). Where memory cannot be shared (a page without cross-origin isolation)
  * the module is instantiated against an unshared memory, for one thread.
  *
+ * The kernels and their arguments are declared in kernels.ts; instantiating checks that the module has
+ * each of them with the declared number of arguments.
+ *
  * Example:
  *   const k = await loadKernels(heap.memory);
  *   const scratch = heap.alloc(k.sgemmScratchBytes());
- *   k.sgemm(a, b, c, M, N, K, K, N, N, 0, 0, 1, 0, 0, M, scratch); // C = A @ B
+ *   k.sgemm(a, b, c, M, N, K, K, N, N, 0, 0, 1, 0, 0, M, scratch); // C = A @ B (byte addresses)
  */
+import { arity, KERNELS, type KernelName, type WasmExports } from './kernels.js';
 
-/**
- * A kernel the thread pool can split (threads.ts): `(start, end, part, ...args)` does the range
- * [start, end) of its split dimension as thread `part`. Arguments are numbers (byte addresses, sizes,
- * op codes, scalars).
- */
-export type RangeKernel = (start: number, end: number, part: number, ...args: number[]) => void;
-
-/** The raw exports of loom.wasm. Every pointer is a byte address in the shared memory. */
-export interface WasmExports {
-  /**
-   * C = alpha * op(A) @ op(B) + beta * C on rows [rowStart, rowEnd) of C, all row-major float32.
-   * op(A) is M x K (A stored K x M when transA = 1), op(B) is K x N (B stored N x K when transB = 1);
-   * lda, ldb, ldc are the row strides of the stored matrices in elements. beta = 0 overwrites C without
-   * reading it. `scratch` is sgemmScratchBytes() bytes of working space, 16-byte aligned, that no other
-   * call uses at the same time.
-   */
-  sgemm(
-    a: number,
-    b: number,
-    c: number,
-    M: number,
-    N: number,
-    K: number,
-    lda: number,
-    ldb: number,
-    ldc: number,
-    transA: number,
-    transB: number,
-    alpha: number,
-    beta: number,
-    rowStart: number,
-    rowEnd: number,
-    scratch: number,
-  ): void;
-  /** Bytes of scratch one sgemm call needs. */
-  sgemmScratchBytes(): number;
-
-  // Range kernels (see the kernel files in src/backends/wasm/as/ for their arguments).
-  /** sgemm on rows [start, end) with thread `part`'s scratch: (a, b, c, M, N, K, lda, ldb, ldc, transA, transB, alpha, beta, scratch). */
-  sgemmRows: RangeKernel;
-  /** Columns [start, end) of a product of at most 3 rows: sgemmRows' arguments. */
-  sgemmCols: RangeKernel;
-  /** Whole products p in [start, end): sgemmRows' arguments, then strideA, strideB, strideC (bytes). */
-  sgemmBatch: RangeKernel;
-  unary: RangeKernel;
-  unaryBackward: RangeKernel;
-  binary1: RangeKernel;
-  binary4: RangeKernel;
-  copy1: RangeKernel;
-  copy4: RangeKernel;
-  reduceSum: RangeKernel;
-  softmax: RangeKernel;
-  softmaxBackward: RangeKernel;
-  scaledSoftmax: RangeKernel;
-  layerNorm: RangeKernel;
-  layerNormBackward: RangeKernel;
-  layerNormParamGrad: RangeKernel;
-  adam: RangeKernel;
-  sgd: RangeKernel;
-
-  // Single-threaded kernels.
-  sumSquares(x: number, n: number): number;
-  /** Returns -1, or the position of the first index out of [0, rows). */
-  indexSelect(table: number, rows: number, cols: number, idx: number, n: number, out: number): number;
-  indexAdd(dtable: number, cols: number, idx: number, n: number, dout: number, skip: number): void;
-  /** One recurrent step for rows [start, end): (cell, H, gx, gh, bih, bhh, h, c, act, hOut, cOut, y, yStride, mask). */
-  recurrentStep: RangeKernel;
-  /** Its backward for rows [start, end): (cell, H, h, c, act, cOut, dy, yStride, mask, dh, dc, dgx, dgh). */
-  recurrentStepBackward: RangeKernel;
-}
-
-/** The range kernels, by index: how a thread pool names a kernel to its workers. */
-export const RANGE_KERNELS = [
-  'sgemmRows', 'sgemmCols', 'sgemmBatch', 'unary', 'unaryBackward', 'binary1', 'binary4', 'copy1', 'copy4', 'reduceSum',
-  'softmax', 'softmaxBackward', 'scaledSoftmax', 'layerNorm', 'layerNormBackward', 'layerNormParamGrad',
-  'adam', 'sgd', 'recurrentStep', 'recurrentStepBackward',
-] as const satisfies readonly (keyof WasmExports)[];
-
-export type RangeKernelName = (typeof RANGE_KERNELS)[number];
-
-export interface WasmKernels extends WasmExports {
+export type WasmKernels = WasmExports & {
   /** The compiled module, to instantiate again in a worker (a WebAssembly.Module can be posted). */
   readonly module: WebAssembly.Module;
   readonly memory: WebAssembly.Memory;
-}
+};
 
 /** Where the build puts the module, relative to this file once compiled to dist/src/backends/wasm/. */
 export const defaultWasmUrl = (): URL => new URL('../../../wasm/loom.wasm', import.meta.url);
@@ -192,6 +116,14 @@ export function unsharedMemoryImport(bytes: Uint8Array): Uint8Array<ArrayBuffer>
 export function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): WasmKernels {
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   const ex = instance.exports as unknown as WasmExports;
+  for (const name of Object.keys(KERNELS) as KernelName[]) {
+    const fn: unknown = ex[name];
+    const want = arity(name);
+    if (typeof fn !== 'function' || fn.length !== want) {
+      const got = typeof fn !== 'function' ? 'no such export' : `${fn.length} arguments`;
+      throw new Error(`loom.wasm: expected kernel ${name} with ${want} arguments (kernels.ts), got ${got}; rebuild with \`npm run build\``);
+    }
+  }
   return { ...ex, module, memory };
 }
 

@@ -17,19 +17,27 @@
  * Workers poll for SPIN_MS after a call before sleeping. On a machine with other busy processes a
  * polling worker is often descheduled: then the caller does most parts itself, correct but no faster.
  *
- * Example:
+ * A kernel is called by name with named arguments (`run`); its declaration in kernels.ts gives their
+ * order and conversions, and its grain and alignment.
+ *
+ * Example (x, y, a, b, c are offsets into heap.f32):
  *   const kernels = await loadKernels(heap.memory);
  *   const pool = await KernelPool.create(kernels, 2);
- *   pool.parallelFor(kernelIndex('unary'), n, [op, x * 4, y * 4], { grain: 16384 }); // y = op(x) on two threads
+ *   pool.run('unary', n, { op: UNARY_CODE.exp, x, y }); // y = exp(x) on two threads
  *   const scratch = heap.alloc(pool.scratchBytes);
- *   pool.sgemm(a, b, c, M, N, K, K, N, N, 0, 0, 1, 0, scratch);                  // C = A @ B
+ *   pool.sgemm({ a, b, c, M, N, K, lda: K, ldb: N, ldc: N, transA: false, transB: false, alpha: 1, beta: 0, scratch }); // C = A @ B
  *   await pool.close();
  *
  * The protocol is the same on every platform; how a worker is started (node:worker_threads, Web
- * Workers) is a WorkerTransport, which the entry installs (src/node.ts: node-workers.ts).
+ * Workers) is a WorkerTransport, which the entry installs (src/node.ts: node-workers.ts; the browser
+ * entry: web-workers.ts).
  */
 
-import { instantiateKernels, RANGE_KERNELS, type RangeKernel, type RangeKernelName, type WasmKernels } from './module.js';
+import { kernelIndex, marshal, RANGE_KERNELS, splitOf, type KernelArgs, type RangeKernelName } from './kernels.js';
+import { instantiateKernels, type WasmKernels } from './module.js';
+
+/** A range kernel as WebAssembly takes it: `(start, end, part, ...args)` (kernels.ts declares the args). */
+type RangeKernel = (start: number, end: number, part: number, ...args: number[]) => void;
 
 // Control block: Int32 slots, then Float64 arguments (exact for u32 addresses and f32/f64 scalars),
 // then the range bounds of the parts.
@@ -61,17 +69,6 @@ const SPIN_MS = 0.5;
 /** Polls between two looks at the clock. */
 const SPIN_CHECK = 256;
 
-/** The index of a range kernel, for `parallelFor`. */
-export function kernelIndex(name: RangeKernelName): number {
-  return RANGE_KERNELS.indexOf(name);
-}
-
-const SGEMM_ROWS = kernelIndex('sgemmRows');
-const SGEMM_COLS = kernelIndex('sgemmCols');
-/** Rows of the sgemm register tile: parts start on multiples of it so no tile is split. */
-const ROW_ALIGN = 5;
-/** Products below this many multiply-adds run on the calling thread alone. */
-const MIN_PARALLEL_MACS = 1 << 18;
 /**
  * Products of fewer rows than this split by columns: a row split would pack all of B in every thread
  * and leave a thread with more register tiles than another (32 rows: 4 tiles and 3); a column split
@@ -110,14 +107,9 @@ export interface WorkerTransport {
 
 let transport: WorkerTransport | null = null;
 
-/** Sets how pools start their workers from now on (done by the entry: src/node.ts, the browser entry). */
+/** Sets how pools start their workers from now on (done by the entries: src/node.ts, src/index.ts). */
 export function setWorkerTransport(t: WorkerTransport): void {
   transport = t;
-}
-
-/** The installed worker transport, or null (then pools have one thread). */
-export function workerTransport(): WorkerTransport | null {
-  return transport;
 }
 
 /**
@@ -133,11 +125,11 @@ function canBlock(): boolean {
   }
 }
 
-export interface ParallelOptions {
-  /** The least work per thread (in units of the range) before another thread is woken (default 1). */
-  grain?: number;
-  /** Parts start on multiples of this (default 1). */
-  align?: number;
+interface ParallelOptions {
+  /** The least work per thread (in units of the range) before another thread is woken. */
+  grain: number;
+  /** Parts start on multiples of this. */
+  align: number;
 }
 
 /** Calls a range kernel with up to MAX_ARGS arguments (extra ones are ignored by WebAssembly). */
@@ -201,19 +193,23 @@ export class KernelPool {
   }
 
   /**
-   * Runs range kernel `kernel` (an index into RANGE_KERNELS) over [0, n) with `args`, split into
-   * near-equal parts over the threads that the work is worth (see ParallelOptions).
+   * Runs range kernel `kernel` over its units [0, n) with `args`, split into near-equal parts over the
+   * threads that the work is worth (its declaration's grain and alignment, kernels.ts).
    */
-  parallelFor(kernel: number, n: number, args: readonly number[], o: ParallelOptions = {}): void {
+  run<K extends RangeKernelName>(kernel: K, n: number, args: NoInfer<KernelArgs<K>>): void {
+    this.parallelFor(kernelIndex(kernel), n, marshal(kernel, args), splitOf(kernel, args));
+  }
+
+  /** `run` on positional arguments: `kernel` is an index into RANGE_KERNELS. */
+  private parallelFor(kernel: number, n: number, args: number[], o: ParallelOptions): void {
     if (this.closed) throw new Error('KernelPool: called after close()');
-    const parts = this.partsFor(n, o.grain ?? 1);
+    const parts = this.partsFor(n, o.grain);
     if (parts <= 1) {
       // exactly the kernel's arguments: a call of the right arity takes V8's fast path into WebAssembly
-      this.fns[kernel](0, n, 0, ...(args as number[]));
+      this.fns[kernel](0, n, 0, ...args);
       return;
     }
-    const align = o.align ?? 1;
-    const grain = o.grain ?? 1;
+    const { align, grain } = o;
     const a = this.args;
     const ctl = this.ctl;
     for (let i = 0; i < args.length; i++) a[i] = args[i];
@@ -268,24 +264,13 @@ export class KernelPool {
 
   /**
    * C = alpha * op(A) @ op(B) + beta * C (the kernel's sgemm over all M rows), split over the threads by
-   * rows. `scratch` is `scratchBytes` bytes of the shared memory, 16-byte aligned, used by no other call
-   * meanwhile.
+   * rows, or by columns for a product of few rows. `scratch` is `scratchBytes` bytes of the shared
+   * memory, 16-byte aligned, used by no other call meanwhile.
    */
-  sgemm(
-    a: number, b: number, c: number, M: number, N: number, K: number, lda: number, ldb: number, ldc: number,
-    transA: number, transB: number, alpha: number, beta: number, scratch: number,
-  ): void {
-    const macs = M * N * K;
-    if (M < COLUMN_SPLIT_ROWS && this.threads > 1 && macs >= MIN_PARALLEL_MACS_COLUMNS && N >= 32) {
-      this.parallelFor(SGEMM_COLS, N, [a, b, c, M, N, K, lda, ldb, ldc, transA, transB, alpha, beta, scratch], { grain: 16, align: 16 });
-      return;
-    }
-    if (this.threads === 1 || M < 2 * ROW_ALIGN || macs < MIN_PARALLEL_MACS) {
-      if (this.closed) throw new Error('KernelPool: called after close()');
-      this.kernels.sgemm(a, b, c, M, N, K, lda, ldb, ldc, transA, transB, alpha, beta, 0, M, scratch);
-      return;
-    }
-    this.parallelFor(SGEMM_ROWS, M, [a, b, c, M, N, K, lda, ldb, ldc, transA, transB, alpha, beta, scratch], { grain: ROW_ALIGN, align: ROW_ALIGN });
+  sgemm(args: KernelArgs<'sgemmRows'>): void {
+    const { M, N, K } = args;
+    if (M < COLUMN_SPLIT_ROWS && this.threads > 1 && M * N * K >= MIN_PARALLEL_MACS_COLUMNS && N >= 32) this.run('sgemmCols', N, args);
+    else this.run('sgemmRows', M, args);
   }
 
   /** Stops the workers. The pool cannot be used afterwards. */

@@ -151,14 +151,14 @@ export function softmaxBackward(start: i32, end: i32, part: i32, y: usize, dy: u
 }
 
 /**
- * In place over rows [start, end) of N stacked (L, S) score matrices at p: s = s * scale, -inf for
+ * In place over rows [start, end) of N stacked (L, S) score matrices at x: s = s * scale, -inf for
  * keys j > i + causalOffset when causal (i = row % L), then softmax; a row with no visible key
  * becomes zeros.
  */
-export function scaledSoftmax(start: i32, end: i32, part: i32, p: usize, L: i32, S: i32, scale: f32, causal: i32, causalOffset: i32): void {
+export function scaledSoftmax(start: i32, end: i32, part: i32, x: usize, L: i32, S: i32, scale: f32, causal: i32, causalOffset: i32): void {
   const rowBytes = <usize>S << 2;
   for (let r = start; r < end; r++) {
-    const row = p + <usize>r * rowBytes;
+    const row = x + <usize>r * rowBytes;
     const i = r % L;
     const visible = causal != 0 ? min(S, max(0, i + causalOffset + 1)) : S;
     if (visible < S) memory.fill(row + (<usize>visible << 2), 0, <usize>(S - visible) << 2);
