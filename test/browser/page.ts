@@ -4,6 +4,7 @@
  * entry when called.
  */
 import type { Result } from '../../src/parity/check.js';
+import type { HeapRun } from './heap-worker.js';
 import { trainCharLSTM } from './workloads.js';
 
 export interface ParityRun {
@@ -35,4 +36,20 @@ export async function runParity(threads: number): Promise<ParityRun> {
 export async function trainLosses(steps: number): Promise<{ backend: string; losses: number[] }> {
   const loom = await import('../../src/index.js');
   return { backend: loom.backend().name, losses: trainCharLSTM(loom, steps) };
+}
+
+/** Runs heap-worker.ts's training loop in a Web Worker and returns its heap report. */
+export function heapInWorker(steps: number, yieldEvery: number, every: number): Promise<HeapRun> {
+  const worker = new Worker(new URL('./heap-worker.js', import.meta.url), { type: 'module' });
+  return new Promise<HeapRun>((resolve, reject) => {
+    worker.onerror = (e) => {
+      worker.terminate();
+      reject(new Error(`heap worker: ${e.message}`));
+    };
+    worker.onmessage = (e: MessageEvent<HeapRun>) => {
+      worker.terminate();
+      resolve(e.data);
+    };
+    worker.postMessage({ steps, yieldEvery, every });
+  });
 }

@@ -55,6 +55,7 @@ function body(path: string): { type: string; data: string | Buffer } | null {
   if (path === '/') return { type: TYPES['.html'], data: '<!doctype html><meta charset="utf-8"><title>Loom browser tests</title>' };
   if (path === '/parity-cases.json') return { type: TYPES['.json'], data: JSON.stringify(parityCases()) };
   if (path === '/readme-example.js') return { type: TYPES['.js'], data: readmeExample() };
+  if (path === '/favicon.ico') return { type: 'image/x-icon', data: '' };
   const rel = normalize(decodeURIComponent(path)).replace(/^\/+/, '');
   if (!SERVED.some((d) => rel === d || rel.startsWith(`${d}/`))) return null;
   const file = join(root, rel);

@@ -40,8 +40,21 @@ function layout(m: MatOperand): { trans: boolean; ld: number } | null {
 /** Products of fewer multiply-adds than this, in a batch, go whole to a thread (attention heads). */
 const SMALL_PRODUCT_MACS = 1 << 20;
 
+let toldOneThread = false;
+
+/** Says once why there is one thread: a page that is not cross-origin isolated cannot share memory. */
+function tellOneThread(): void {
+  if (toldOneThread) return;
+  toldOneThread = true;
+  console.info(
+    'Loom: this page is not cross-origin isolated, so WebAssembly memory cannot be shared and the kernels run on one thread. ' +
+      'Serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp for worker threads.',
+  );
+}
+
 export async function createWasmBackend(o: WasmBackendOptions = {}): Promise<WasmBackend> {
   const k: WasmKernels = await loadKernels(heap.memory, o.kernels);
+  if (!heap.shared && o.threads !== 1) tellOneThread();
   const pool = await KernelPool.create(k, heap.shared ? o.threads : 1);
   const scratch = heap.alloc(pool.scratchBytes); // engine memory for the life of the process
   // Every Backend method a kernel declares it implements (kernels.ts) must be here.

@@ -107,9 +107,14 @@ export interface WorkerTransport {
 
 let transport: WorkerTransport | null = null;
 
-/** Sets how pools start their workers from now on (done by the entries: src/node.ts, src/index.ts). */
+/** Sets how pools start their workers from now on (done by the entries: src/node.ts, install.ts). */
 export function setWorkerTransport(t: WorkerTransport): void {
   transport = t;
+}
+
+/** True once an entry has set a transport (without one, pools have one thread). */
+export function hasWorkerTransport(): boolean {
+  return transport !== null;
 }
 
 /**
