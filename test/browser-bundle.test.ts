@@ -1,7 +1,8 @@
 /**
- * The browser entry is browser-safe: esbuild bundles dist/src/index.js for `platform: 'browser'` with no
- * plugin or polyfill, and no Node.js builtin (node:* or a bare builtin name) is reachable from it.
- * Prints the bundle's size, minified and gzipped.
+ * The browser entry is browser-safe: esbuild bundles dist/src/index.js, and the kernel pool's Web Worker
+ * script it starts (web-worker.js), for `platform: 'browser'` with no plugin or polyfill, and no Node.js
+ * builtin (node:* or a bare builtin name) is reachable from them. Prints the entry's bundle size,
+ * minified and gzipped.
  */
 import assert from 'node:assert/strict';
 import { builtinModules } from 'node:module';
@@ -11,6 +12,7 @@ import { gzipSync } from 'node:zlib';
 import { build, type Plugin } from 'esbuild';
 
 const entry = fileURLToPath(new URL('../src/index.js', import.meta.url));
+const workerScript = fileURLToPath(new URL('../src/backends/wasm/web-worker.js', import.meta.url));
 const builtins = new Set(builtinModules);
 
 /** Records every import of a Node builtin (and keeps it out of the bundle). */
@@ -28,10 +30,11 @@ function builtinImports(found: string[]): Plugin {
   };
 }
 
-test('the browser entry bundles for the browser without any Node builtin', async () => {
+test('the browser entry and its worker script bundle for the browser without any Node builtin', async () => {
   const found: string[] = [];
   const result = await build({
-    entryPoints: [entry],
+    entryPoints: { index: entry, 'web-worker': workerScript },
+    outdir: 'bundle',
     bundle: true,
     platform: 'browser',
     format: 'esm',
@@ -42,7 +45,7 @@ test('the browser entry bundles for the browser without any Node builtin', async
     plugins: [builtinImports(found)],
   });
   assert.deepEqual(found, [], `expected no Node builtin in the browser bundle, found:\n  ${found.join('\n  ')}`);
-  const js = result.outputFiles[0].contents;
+  const js = result.outputFiles.find((f) => f.path.endsWith('index.js'))!.contents;
   const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
   console.log(`browser bundle of dist/src/index.js: ${kib(js.length)} minified, ${kib(gzipSync(js).length)} gzipped (without loom.wasm)`);
 });
