@@ -1,4 +1,10 @@
-/** Loom: tensors, autograd, layers, optimizers and models for sequence learning in TypeScript. */
+/**
+ * Loom: tensors, autograd, layers, optimizers and models for sequence learning in TypeScript.
+ *
+ * This is the browser-safe entry (`loom-nn` for bundlers): it reaches no Node.js builtin. Files,
+ * checkpoints, the bundled corpora and node:worker_threads are in the Node entry (src/node.ts,
+ * `loom-nn/node`, and `loom-nn` itself under Node's `node` export condition).
+ */
 import './backends/install.js';
 export { Tensor } from './core/tensor.js';
 export type { TensorLike } from './core/tensor.js';
@@ -12,26 +18,22 @@ export { where } from './core/ops/elementwise.js';
 export { Generator, manualSeed, defaultGenerator } from './core/random.js';
 export { backend, setBackend } from './backends/backend.js';
 export { referenceBackend } from './backends/reference.js';
+export { createWasmBackend, type WasmBackend, type WasmBackendOptions } from './backends/wasm/backend.js';
 export * as nn from './nn/index.js';
 export { F, Module } from './nn/index.js';
 export * as optim from './optim/index.js';
 export { parseSafetensors, serializeSafetensors, SafetensorsError } from './io/safetensors.js';
-export { mobyDick, readTextFile, DataError } from './data/corpus.js';
+export { encodeTensors, decodeTensors } from './io/tensors.js';
 export { CharVocab } from './data/vocab.js';
 export { gradcheck } from './core/gradcheck.js';
 export type { GradcheckOptions } from './core/gradcheck.js';
-export { save, load, encodeTensors, decodeTensors } from './io/state.js';
 export { GPT, KVCache, defaultGPTConfig, type GPTConfig, type GenerateOptions } from './models/gpt.js';
 export { ViT, defaultViTConfig, type ViTConfig } from './models/vision/vit.js';
 export { SqueezeExcitation, type SqueezeExcitationOptions } from './models/vision/squeeze-excitation.js';
 export { WindowAttention, SwinBlock, PatchMerging, windowPartition, windowReverse, roll, type SwinBlockOptions } from './models/vision/swin.js';
-export { loadFashionMnist, parseIdx, FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, type FashionMnist } from './data/fashion-mnist.js';
 export { CharRNN, charRNNDefaults, type CharRNNConfig } from './models/char-rnn.js';
 export { generate, pickToken, type SamplingOptions } from './models/sampling.js';
 export { CheckpointError, encodeCheckpoint, decodeCheckpoint, CHECKPOINT_VERSION, type Checkpoint, type CheckpointFiles, type CheckpointMeta } from './io/checkpoint.js';
-export { saveCheckpoint, loadCheckpoint } from './io/checkpoint-dir.js';
-export { textHash } from './data/corpus.js';
 export { train, DivergenceError, MemoryRunStorage, trainOptionsProblem } from './train/index.js';
 export type { TrainOptions, TrainContext, TrainResult, ProgressEvent, RunStorage, MetricsRecord, Task, TaskFiles, Evaluation, ModelDescription } from './train/index.js';
-export { NodeRunStorage } from './train/node-storage.js';
 export { CharLMTask, MODELS, findModel, evaluateLoss, loadCharLM, charLMModel, type CharLMConfig, type CharLMBatch, type CharLMState, type LanguageModel } from './tasks/char-lm/index.js';

@@ -2,7 +2,7 @@
 // graphs, and which tensors may require grad.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { enableGrad, isGradEnabled, noGrad, ones, tensor } from '../src/index.js';
+import { enableGrad, isGradEnabled, noGrad, ones, tensor } from '../src/node.js';
 import { assertClose } from './helpers/close.js';
 
 test('gradients accumulate over two backward calls until reset', () => {

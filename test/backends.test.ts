@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import '../src/node.js'; // the Node set-up: worker threads, loom.wasm from the file system
 import { backend, setBackend, type Backend, type BinaryOp, type RecurrentCell, type UnaryOp } from '../src/backends/backend.js';
 import { RECURRENT_GATES, RECURRENT_SAVED } from '../src/backends/recurrent-layout.js';
 import { referenceBackend } from '../src/backends/reference.js';

@@ -6,11 +6,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { fromArray, randn, Generator, SafetensorsError } from '../src/index.js';
+import { fromArray, randn, Generator, SafetensorsError } from '../src/node.js';
 import { checkDigests, fileDigests, type Sha256 } from '../src/io/digests.js';
 import { sha256, verifyDigests } from '../src/io/digests-node.js';
 import { checkFinite } from '../src/io/finite.js';
-import { decodeTensors, encodeTensors } from '../src/io/state.js';
+import { decodeTensors, encodeTensors } from '../src/io/tensors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loom-integrity-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import {
   arange, cat, eye, fromArray, full, Generator, manualSeed, ones, onesLike, rand, randint, randn, stack, tensor,
   where, zeros, zerosLike, type Tensor,
-} from '../src/index.js';
+} from '../src/node.js';
 import { assertClose } from './helpers/close.js';
 
 const f = (data: unknown) => tensor(data as number[]);

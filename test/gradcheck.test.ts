@@ -1,7 +1,7 @@
 // Every differentiable op of the core against central differences (src/core/gradcheck.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cat, stack, tensor, where } from '../src/index.js';
+import { cat, stack, tensor, where } from '../src/node.js';
 import { gradcheck } from '../src/core/gradcheck.js';
 import { withGrad, type Tensor } from '../src/core/tensor.js';
 import { assertGradcheck as ok } from './helpers/gradcheck.js';

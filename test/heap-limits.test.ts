@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const INDEX = new URL('../src/index.js', import.meta.url).href;
+const INDEX = new URL('../src/node.js', import.meta.url).href;
 const LOOM = fileURLToPath(new URL('../../bin/loom.js', import.meta.url));
 const TIMEOUT_MS = 20_000;
 const dir = mkdtempSync(join(tmpdir(), 'loom-heap-'));

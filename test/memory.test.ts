@@ -2,7 +2,7 @@
 // without either (the way PyTorch code is written) runs in constant memory.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { heap, noGrad, randn, scope, zeros, Generator, type Tensor } from '../src/index.js';
+import { heap, noGrad, randn, scope, zeros, Generator, type Tensor } from '../src/node.js';
 
 /** liveBytes with no garbage pending. */
 function settled(): number {

@@ -10,6 +10,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import '../src/node.js'; // the Node set-up: worker threads, loom.wasm from the file system
 import { backend, setBackend, type Backend } from '../src/backends/backend.js';
 import { referenceBackend } from '../src/backends/reference.js';
 import { createWasmBackend, type WasmBackend } from '../src/backends/wasm/backend.js';

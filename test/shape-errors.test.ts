@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { arange, eye, F, fromArray, full, ones, rand, randint, randn, tensor, Tensor, zeros, zerosLike } from '../src/index.js';
+import { arange, eye, F, fromArray, full, ones, rand, randint, randn, tensor, Tensor, zeros, zerosLike } from '../src/node.js';
 
 const BAD_SIZES = [NaN, -1, 1.5, Infinity, 2 ** 53];
 

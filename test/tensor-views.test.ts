@@ -2,7 +2,7 @@
 // split); copies happen where the layout forces them; writes through views reach the base tensor.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { arange, ones, tensor, zeros } from '../src/index.js';
+import { arange, ones, tensor, zeros } from '../src/node.js';
 
 const grid = () => arange(24).reshape(2, 3, 4); // value = 12 i + 4 j + k
 

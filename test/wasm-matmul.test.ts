@@ -3,6 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import '../src/node.js'; // the Node set-up: worker threads, loom.wasm from the file system
 import { loadKernels, type WasmKernels } from '../src/backends/wasm/module.js';
 import { KernelPool } from '../src/backends/wasm/threads.js';
 

@@ -1,5 +1,5 @@
 /** The `loom` command line: a thin layer over the library. */
-import '../backends/install.js'; // the fast kernels, as for library users (LOOM_BACKEND, LOOM_THREADS)
+import '../node.js'; // the Node entry, as for library users: fast kernels on worker threads (LOOM_BACKEND, LOOM_THREADS)
 import { OutOfMemoryError } from '../core/memory.js';
 import { DataError } from '../data/corpus.js';
 import { CheckpointError } from '../io/checkpoint.js';

@@ -10,8 +10,8 @@
  * Release is the engine's job, not the user's: a tensor's storage is returned to its free list when the
  * tensor becomes unreachable (FinalizationRegistry). In Node.js, a synchronous training loop never lets
  * the event loop run finalizers, so under allocation pressure the heap collects garbage and runs the
- * pending finalizers synchronously (`gc()` + `cleanupSome()`, both enabled here at start-up). Where those
- * are missing (a browser), finalizers run whenever the event loop turns. `dispose()` and `scope()` give
+ * pending finalizers synchronously (`gc()` + `cleanupSome()`, installed by the Node entry: see
+ * installCollector). Where those are missing (a browser), finalizers run whenever the event loop turns. `dispose()` and `scope()` give
  * deterministic release on top.
  *
  * V8 clears finalization cells only in full (mark-compact) collections, which a loop of small JS objects
@@ -54,28 +54,33 @@ function outOfMemory(bytes: number, why: string): OutOfMemoryError {
   return new OutOfMemoryError(`cannot allocate ${bytes} bytes (${gib(bytes)}) for one tensor: ${why}; use a smaller batch, sequence length or model`);
 }
 
-interface Collector {
+/**
+ * How the platform collects garbage. Core knows none: by default only the event loop runs finalizers;
+ * the Node entry (src/node.ts) installs a synchronous `gc()` and a registry with `cleanupSome()`.
+ */
+export interface Collector {
+  /** A synchronous full collection, where the platform has one. */
   gc?: () => void;
+  /** The FinalizationRegistry constructor to track blocks with (one that has `cleanupSome()`, ideally). */
   Registry: typeof FinalizationRegistry;
 }
 
-/** Node only: a synchronous `gc()` and a FinalizationRegistry that has `cleanupSome()`. */
-async function nodeCollector(): Promise<Collector> {
-  if (typeof process === 'undefined' || !process.versions?.node) return { Registry: FinalizationRegistry };
-  try {
-    const v8 = await import('node:v8');
-    const vm = await import('node:vm');
-    v8.setFlagsFromString('--expose-gc');
-    v8.setFlagsFromString('--harmony-weak-refs-with-cleanup-some');
-    const gc = vm.runInNewContext('gc') as () => void;
-    const Registry = vm.runInNewContext('FinalizationRegistry') as typeof FinalizationRegistry;
-    return { gc, Registry };
-  } catch {
-    return { Registry: FinalizationRegistry };
-  }
+let collector: Collector = { Registry: FinalizationRegistry };
+
+/**
+ * Installs the platform's collector for every heap: blocks tracked from now on use its registry. Blocks
+ * tracked before stay in their registry (released when the event loop runs its finalizers).
+ */
+export function installCollector(c: Collector): void {
+  collector = c;
+  heap.useCollector(c);
 }
 
-const collector = await nodeCollector();
+/** True where a WebAssembly.Memory can be shared with workers (Node.js; a cross-origin isolated page). */
+export function canShareMemory(): boolean {
+  const g = globalThis as { crossOriginIsolated?: boolean };
+  return typeof SharedArrayBuffer === 'function' && g.crossOriginIsolated !== false;
+}
 
 export class Heap {
   readonly memory: WebAssembly.Memory;
@@ -92,12 +97,26 @@ export class Heap {
   collectEvery = 16 << 20;
   /** liveBytes right after the last forced collection. */
   private liveAfterCollect = 0;
-  private readonly registry: FinalizationRegistry<number> & { cleanupSome?: () => void };
+  private registry!: FinalizationRegistry<number> & { cleanupSome?: () => void };
+  /** Earlier registries (before installCollector) that may still hold blocks, to unregister from. */
+  private readonly formerRegistries: FinalizationRegistry<number>[] = [];
 
-  constructor(initialPages = 256) {
-    this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: MAX_PAGES, shared: true });
+  /** `shared`: a memory that worker threads can use (default: where the platform allows it). */
+  constructor(initialPages = 256, shared = canShareMemory()) {
+    this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: MAX_PAGES, shared });
     this.refreshViews();
-    this.registry = new collector.Registry<number>((ptr) => this.release(ptr));
+    this.useCollector(collector);
+  }
+
+  /** Tracks blocks with `c`'s registry from now on (see installCollector). */
+  useCollector(c: Collector): void {
+    if (this.registry) this.formerRegistries.push(this.registry);
+    this.registry = new c.Registry<number>((ptr) => this.release(ptr));
+  }
+
+  /** True when the memory is shared (kernels can run on worker threads). */
+  get shared(): boolean {
+    return typeof SharedArrayBuffer === 'function' && this.memory.buffer instanceof SharedArrayBuffer;
   }
 
   private refreshViews(): void {
@@ -165,6 +184,7 @@ export class Heap {
   /** Stops tracking (the block was released explicitly). */
   untrack(token: object): void {
     this.registry.unregister(token);
+    for (const r of this.formerRegistries) r.unregister(token);
   }
 
   /** Bytes of allocation between forced collections: collectEvery, or twice the live set after the last one if larger. */

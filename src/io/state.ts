@@ -2,13 +2,13 @@
  * `save` / `load` of a module's state dict as a safetensors file, with PyTorch's keys and layouts, so
  * `torch.nn.Module.load_state_dict(safetensors.torch.load_file(path))` reads it and the other way round.
  * Writes are atomic: a temporary sibling file is written and synced, then renamed over the target.
+ * Node.js only (node:fs); the bytes themselves are tensors.ts's encodeTensors / decodeTensors.
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import type { LoadResult, Module } from '../nn/module.js';
 import { SafetensorsError } from './safetensors.js';
 import { decodeTensors, encodeTensors } from './tensors.js';
 
-export { decodeTensors, encodeTensors };
 
 /** Writes `bytes` to `path` atomically: a synced temporary file renamed over the target. */
 export function writeFileAtomic(path: string, bytes: Uint8Array | string): void {

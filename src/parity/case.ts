@@ -1,6 +1,7 @@
-/** One PyTorch parity case: a safetensors file whose `__metadata__.spec` says what to build and call. */
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+/**
+ * One PyTorch parity case: a safetensors file whose `__metadata__.spec` says what to build and call.
+ * Parsing only (browser-safe): reading the files is runner.ts's.
+ */
 import type { Tensor } from '../core/tensor.js';
 import { parseSafetensors, type SafeTensor } from '../io/safetensors.js';
 import { fromSafeTensor } from '../io/tensors.js';
@@ -33,9 +34,10 @@ export interface Case {
   keys(prefix: string): string[];
 }
 
-export function loadCase(path: string): Case {
-  const name = basename(path).replace(/\.safetensors$/, '');
-  const file = parseSafetensors(readFileSync(path), path);
+/** The case in a file's bytes; `path` (a file name or URL) names it (its base name without .safetensors) and its errors. */
+export function parseCase(bytes: Uint8Array, path: string): Case {
+  const name = path.replace(/^.*[\\/]/, '').replace(/\.safetensors$/, '');
+  const file = parseSafetensors(bytes, path);
   const specText = file.metadata.spec;
   if (!specText) throw new Error(`${path}: no __metadata__.spec`);
   const spec = JSON.parse(specText) as Spec;

@@ -12,8 +12,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { loadCase, type Case } from '../../src/parity/case.js';
-import { caseFiles, caseName, runCase } from '../../src/parity/runner.js';
+import type { Case } from '../../src/parity/case.js';
+import { caseFiles, caseName, loadCase, runCase } from '../../src/parity/runner.js';
 
 export type { Case };
 

@@ -1,5 +1,5 @@
 // Seeded test inputs: normal, uniform, away from kinks, and without ties.
-import { fromArray, randn, Generator, Tensor } from '../../src/index.js';
+import { fromArray, randn, Generator, Tensor } from '../../src/node.js';
 
 /** Seeded standard normal input that requires grad. */
 export function param(shape: number[], seed = 1): Tensor {

@@ -18,14 +18,19 @@ import type { Backend, MatOperand } from '../backend.js';
 import { referenceBackend } from '../reference.js';
 import { elementwiseKernels } from './elementwise.js';
 import { callKernel, CELL_CODE, EXTREME_CODE, type KernelBackedMethod } from './kernels.js';
+import { loadKernels, type KernelSource, type WasmKernels } from './module.js';
 import { sequenceKernels } from './sequence.js';
-import { loadKernels, type WasmKernels } from './module.js';
 import { KernelPool } from './threads.js';
 import { visionKernels } from './vision.js';
 
 export interface WasmBackendOptions {
-  /** Threads, counting the caller (default: one per core; 1 = no workers). */
+  /**
+   * Threads, counting the caller (default: one per core; 1 = no workers). Where the heap's memory is not
+   * shared (a page that is not cross-origin isolated) always 1.
+   */
   threads?: number;
+  /** Where loom.wasm is (default: beside the package's dist/), or its bytes. */
+  kernels?: KernelSource;
 }
 
 export type WasmBackend = Backend & { readonly threads: number; readonly pool: KernelPool; close(): Promise<void> };
@@ -40,9 +45,22 @@ function layout(m: MatOperand): { trans: boolean; ld: number } | null {
 /** Products of fewer multiply-adds than this, in a batch, go whole to a thread (attention heads). */
 const SMALL_PRODUCT_MACS = 1 << 20;
 
+let toldOneThread = false;
+
+/** Says once why there is one thread: a page that is not cross-origin isolated cannot share memory. */
+function tellOneThread(): void {
+  if (toldOneThread) return;
+  toldOneThread = true;
+  console.info(
+    'Loom: this page is not cross-origin isolated, so WebAssembly memory cannot be shared and the kernels run on one thread. ' +
+      'Serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp for worker threads.',
+  );
+}
+
 export async function createWasmBackend(o: WasmBackendOptions = {}): Promise<WasmBackend> {
-  const k: WasmKernels = await loadKernels(heap.memory);
-  const pool = await KernelPool.create(k, o.threads);
+  const k: WasmKernels = await loadKernels(heap.memory, o.kernels);
+  if (!heap.shared && o.threads !== 1) tellOneThread();
+  const pool = await KernelPool.create(k, heap.shared ? o.threads : 1);
   const scratch = heap.alloc(pool.scratchBytes); // engine memory for the life of the process
   // Every Backend method a kernel declares it implements (kernels.ts) must be here.
   const overrides: Pick<Backend, KernelBackedMethod> = {

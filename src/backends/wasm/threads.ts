@@ -1,5 +1,5 @@
 /**
- * A pool of worker threads (Node.js, node:worker_threads) that split any range kernel of loom.wasm
+ * A pool of worker threads that split any range kernel of loom.wasm
  * (matmul rows, elementwise ranges, softmax or LayerNorm rows, optimizer ranges, ...) over all cores.
  *
  * Every worker instantiates the same compiled module against the same shared memory, so the tensors are
@@ -27,10 +27,12 @@
  *   const scratch = heap.alloc(pool.scratchBytes);
  *   pool.sgemm({ a, b, c, M, N, K, lda: K, ldb: N, ldc: N, transA: false, transB: false, alpha: 1, beta: 0, scratch }); // C = A @ B
  *   await pool.close();
+ *
+ * The protocol is the same on every platform; how a worker is started (node:worker_threads, Web
+ * Workers) is a WorkerTransport, which the entry installs (src/node.ts: node-workers.ts; the browser
+ * entry: web-workers.ts).
  */
 
-import { availableParallelism } from 'node:os';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { arity, kernelIndex, marshal, RANGE_KERNELS, splitOf, type KernelArgs, type RangeKernelName } from './kernels.js';
 import { instantiateKernels, type WasmKernels } from './module.js';
 
@@ -81,12 +83,54 @@ const COLUMN_SPLIT_ROWS = 64;
 /** Column-split products are worth a second thread from this many multiply-adds. */
 const MIN_PARALLEL_MACS_COLUMNS = 1 << 15;
 
-interface WorkerInit {
+/** What a worker is started with (posted to it: a compiled module, shared memory and buffer). */
+export interface WorkerInit {
   kind: 'loom-kernel-worker';
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
   control: SharedArrayBuffer;
   part: number;
+}
+
+/** A started worker, as the pool sees it. */
+export interface PoolWorker {
+  /** Resolves once the worker has exited; called before the pool tells the workers to stop. */
+  exited(): Promise<void>;
+  /** Ends the worker at once (a failed start). */
+  terminate(): Promise<void>;
+}
+
+/** How a platform starts the pool's workers. */
+export interface WorkerTransport {
+  /** Threads the machine can run at once: the default pool size. */
+  readonly cores: number;
+  /** Starts a worker that runs runWorker(init); resolves once it has instantiated the kernels. */
+  start(init: WorkerInit): Promise<PoolWorker>;
+}
+
+let transport: WorkerTransport | null = null;
+
+/** Sets how pools start their workers from now on (done by the entries: src/node.ts, install.ts). */
+export function setWorkerTransport(t: WorkerTransport): void {
+  transport = t;
+}
+
+/** True once an entry has set a transport (without one, pools have one thread). */
+export function hasWorkerTransport(): boolean {
+  return transport !== null;
+}
+
+/**
+ * True where this thread may block in Atomics.wait (not a browser's main thread); a caller that may not
+ * only polls while the workers finish.
+ */
+function canBlock(): boolean {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 interface ParallelOptions {
@@ -108,12 +152,13 @@ export class KernelPool {
   private readonly args: Float64Array;
   private readonly fns: RangeKernel[];
   private closed = false;
+  private readonly blocks = canBlock();
 
   private constructor(
     readonly kernels: WasmKernels,
     readonly threads: number,
-    private readonly workers: Worker[],
-    control: SharedArrayBuffer,
+    private readonly workers: PoolWorker[],
+    control: ArrayBufferLike,
   ) {
     this.ctl = new Int32Array(control, 0, INT_SLOTS + MAX_PARTS);
     this.args = new Float64Array(control, ARGS_BYTE);
@@ -122,41 +167,31 @@ export class KernelPool {
   }
 
   /**
-   * Starts threads - 1 workers (threads counts the caller; default: one per core) and resolves once each
-   * has instantiated the kernels.
+   * Starts threads - 1 workers (threads counts the caller; default: one per core) with `workers` (default:
+   * the installed transport) and resolves once each has instantiated the kernels.
    */
-  static async create(kernels: WasmKernels, threads = availableParallelism()): Promise<KernelPool> {
+  static async create(kernels: WasmKernels, threads?: number, workers = transport): Promise<KernelPool> {
+    threads ??= workers?.cores ?? 1;
     if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
       throw new Error(`KernelPool: threads must be an integer in [1, ${MAX_THREADS}], got ${threads}`);
     }
+    if (threads === 1) return new KernelPool(kernels, 1, [], new ArrayBuffer(CONTROL_BYTES));
+    if (!workers) {
+      throw new Error(`KernelPool: ${threads} threads need a worker transport, got none (in Node.js import loom-nn/node)`);
+    }
     const control = new SharedArrayBuffer(CONTROL_BYTES);
-    const workers: Worker[] = [];
-    const started: Promise<void>[] = [];
+    const started: Promise<PoolWorker>[] = [];
     for (let part = 1; part < threads; part++) {
-      const init: WorkerInit = { kind: 'loom-kernel-worker', module: kernels.module, memory: kernels.memory, control, part };
-      const worker = new Worker(new URL(import.meta.url), { workerData: init });
-      workers.push(worker);
-      started.push(
-        new Promise<void>((resolve, reject) => {
-          worker.once('message', () => resolve());
-          worker.once('error', reject);
-          worker.once('exit', (code) => reject(new Error(`KernelPool: worker ${part} exited with code ${code} while starting`)));
-        }),
-      );
+      started.push(workers.start({ kind: 'loom-kernel-worker', module: kernels.module, memory: kernels.memory, control, part }));
     }
-    try {
-      await Promise.all(started);
-    } catch (e) {
-      await Promise.all(workers.map((w) => w.terminate()));
-      throw e;
+    const outcomes = await Promise.allSettled(started);
+    const failed = outcomes.find((o) => o.status === 'rejected');
+    const running = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+    if (failed) {
+      await Promise.all(running.map((w) => w.terminate()));
+      throw failed.reason;
     }
-    workers.forEach((worker, i) => {
-      worker.removeAllListeners('exit');
-      worker.removeAllListeners('error');
-      worker.on('error', (e) => console.error(`KernelPool: worker ${i + 1} failed:`, e));
-      worker.unref(); // idle workers do not keep the process alive
-    });
-    return new KernelPool(kernels, threads, workers, control);
+    return new KernelPool(kernels, threads, running, control);
   }
 
   /** How many threads `n` units of work are worth, at least `grain` each. */
@@ -227,7 +262,7 @@ export class KernelPool {
       if (deadline === 0) deadline = now + SPIN_MS;
       else if (now > deadline) {
         const done = Atomics.load(ctl, DONE);
-        if (done < want) Atomics.wait(ctl, DONE, done, 1);
+        if (done < want && this.blocks) Atomics.wait(ctl, DONE, done, 1);
       }
     }
     if (error !== null) throw error;
@@ -250,10 +285,7 @@ export class KernelPool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const exits = this.workers.map((w) => {
-      w.ref(); // keep the event loop alive until the worker has exited
-      return new Promise<void>((resolve) => w.once('exit', () => resolve()));
-    });
+    const exits = this.workers.map((w) => w.exited());
     Atomics.store(this.ctl, STOP, 1);
     Atomics.add(this.ctl, GEN, 1);
     Atomics.notify(this.ctl, GEN);
@@ -261,15 +293,18 @@ export class KernelPool {
   }
 }
 
-/** A worker's life: instantiate, then claim and run its part of each call until told to stop. */
-function runWorker(init: WorkerInit): void {
+/**
+ * A worker's life: instantiate, say `ready`, then claim and run its part of each call until told to stop
+ * (then it returns). Run by the transports' worker scripts.
+ */
+export function runWorker(init: WorkerInit, ready: () => void): void {
   const kernels = instantiateKernels(init.module, init.memory);
   const fns = RANGE_KERNELS.map((k) => kernels[k]);
   const ctl = new Int32Array(init.control, 0, INT_SLOTS + MAX_PARTS);
   const args = new Float64Array(init.control, ARGS_BYTE);
   const p = init.part;
   let seen = Atomics.load(ctl, GEN);
-  parentPort!.postMessage('ready');
+  ready();
   for (;;) {
     let deadline = 0;
     for (let spin = 1; Atomics.load(ctl, GEN) === seen; spin++) {
@@ -299,8 +334,4 @@ function runWorker(init: WorkerInit): void {
     }
     Atomics.notify(ctl, DONE);
   }
-}
-
-if (!isMainThread && (workerData as WorkerInit | null)?.kind === 'loom-kernel-worker') {
-  runWorker(workerData as WorkerInit);
 }

@@ -1,0 +1,16 @@
+/**
+ * Loom's Node.js entry (`loom-nn/node`, and `loom-nn` under Node's `node` export condition): everything
+ * in the browser-safe entry (src/index.ts), set up for Node, plus what needs Node's builtins.
+ *
+ * Set-up, before the backend is chosen: the heap's synchronous collector (node:v8, node:vm), the kernel
+ * pool's workers on node:worker_threads, and reading loom.wasm from the file system. Then: safetensors
+ * files of a module's state, checkpoints on disk, the corpora bundled in node_modules, Fashion-MNIST.
+ */
+import './core/node-collector.js';
+import './backends/wasm/node-workers.js';
+export * from './index.js';
+export { save, load } from './io/state.js';
+export { mobyDick, readTextFile, textHash, DataError } from './data/corpus.js';
+export { loadFashionMnist, parseIdx, FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, type FashionMnist } from './data/fashion-mnist.js';
+export { saveCheckpoint, loadCheckpoint } from './io/checkpoint-dir.js';
+export { NodeRunStorage } from './train/node-storage.js';
