@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type Plugin } from 'esbuild';
 
-const entry = fileURLToPath(new URL('../src/node.js', import.meta.url));
+const entry = fileURLToPath(new URL('../src/index.js', import.meta.url));
 const workerScript = fileURLToPath(new URL('../src/backends/wasm/web-worker.js', import.meta.url));
 const builtins = new Set(builtinModules);
 

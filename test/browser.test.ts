@@ -36,7 +36,7 @@ describe('in headless Chromium', { skip: browserMissing() }, () => {
   test('the page is cross-origin isolated and the browser entry loads the wasm backend on every core', async () => {
     const page = await open();
     const got = await page.evaluate(async () => {
-      const m = await import('/dist/src/node.js' as string);
+      const m = await import('/dist/src/index.js' as string);
       return { isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency, backend: m.backend().name as string };
     });
     assert.equal(got.isolated, true);
@@ -90,7 +90,7 @@ describe('in headless Chromium', { skip: browserMissing() }, () => {
     const page = await browser.open(`${server.origin}/plain/`, (line) => (logs.push(line), lines.push(line)));
     const got = (await page.evaluate(
       async ([m, steps]) => {
-        const loom = await import('/plain/dist/src/node.js' as string);
+        const loom = await import('/plain/dist/src/index.js' as string);
         const second = await loom.createWasmBackend({ threads: 2 }); // asks for two: still one, not said again
         await second.close();
         const { losses } = await (await import(m)).trainLosses(steps);

@@ -22,7 +22,7 @@ if (typeof WorkerGlobalScope !== 'undefined') {
   const scope = globalThis as unknown as Scope;
   scope.onmessage = async (e) => {
     const { steps, yieldEvery, every } = e.data;
-    const { F, heap, manualSeed, nn, optim, randn, randint } = await import('../../src/node.js');
+    const { F, heap, manualSeed, nn, optim, randn, randint } = await import('../../src/index.js');
     manualSeed(0);
     const model = new nn.Sequential(new nn.Linear(64, 256), new nn.Tanh(), new nn.Linear(256, 10));
     const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });

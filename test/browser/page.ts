@@ -15,7 +15,7 @@ export interface ParityRun {
 
 /** Every parity case (fetched from the server) on the wasm backend with `threads` threads. */
 export async function runParity(threads: number): Promise<ParityRun> {
-  const loom = await import('../../src/node.js');
+  const loom = await import('../../src/index.js');
   const { parseCase } = await import('../../src/parity/case.js');
   const { checkCase } = await import('../../src/parity/check.js');
   const paths = (await (await fetch('/parity-cases.json')).json()) as string[];
@@ -34,7 +34,7 @@ export async function runParity(threads: number): Promise<ParityRun> {
 
 /** The losses of workloads.ts's character LSTM, on the page's default backend. */
 export async function trainLosses(steps: number): Promise<{ backend: string; losses: number[] }> {
-  const loom = await import('../../src/node.js');
+  const loom = await import('../../src/index.js');
   return { backend: loom.backend().name, losses: trainCharLSTM(loom, steps) };
 }
 

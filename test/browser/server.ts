@@ -34,7 +34,7 @@ export function readmeExample(): string {
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
   const m = /^## 30 seconds\s*\n+```ts\n([\s\S]*?)\n```/m.exec(readme);
   if (!m) throw new Error('README.md: expected a "## 30 seconds" section with a ```ts block');
-  const ts = m[1].replace(/from 'loom-nn'/g, "from '/dist/src/node.js'");
+  const ts = m[1].replace(/from 'loom-nn'/g, "from '/dist/src/index.js'");
   if (ts === m[1]) throw new Error("README.md: expected the 30-second example to import from 'loom-nn'");
   return transformSync(ts, { loader: 'ts', format: 'esm' }).code;
 }

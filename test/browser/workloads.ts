@@ -2,7 +2,7 @@
  * Workloads that run the same in Node.js and in the page: each takes the library (the Node entry in a
  * test, the browser entry in the page) and returns plain numbers to compare.
  */
-import type * as Loom from '../../src/node.js';
+import type * as Loom from '../../src/index.js';
 
 export type LoomModule = typeof Loom;
 
