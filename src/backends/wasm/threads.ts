@@ -31,7 +31,7 @@
 
 import { availableParallelism } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { kernelIndex, marshal, RANGE_KERNELS, splitOf, type KernelArgs, type RangeKernelName } from './kernels.js';
+import { arity, kernelIndex, marshal, RANGE_KERNELS, splitOf, type KernelArgs, type RangeKernelName } from './kernels.js';
 import { instantiateKernels, type WasmKernels } from './module.js';
 
 /** A range kernel as WebAssembly takes it: `(start, end, part, ...args)` (kernels.ts declares the args). */
@@ -56,6 +56,9 @@ const CLAIMS = INT_SLOTS;
 /** The most arguments a range kernel takes after (start, end, part). */
 export const MAX_ARGS = 20;
 const ARGS_BYTE = (INT_SLOTS + MAX_PARTS) * 4;
+for (const k of RANGE_KERNELS) {
+  if (arity(k) - 3 > MAX_ARGS) throw new Error(`KernelPool: range kernel ${k} takes ${arity(k) - 3} arguments, the control block holds ${MAX_ARGS} (MAX_ARGS)`);
+}
 const CONTROL_BYTES = ARGS_BYTE + (MAX_ARGS + MAX_PARTS + 1) * 8;
 
 /**

@@ -1,0 +1,115 @@
+// AssemblyScript, not TypeScript: part of the sgemm of ../matmul.ts (this folder is not an entry of the build).
+//
+// The micro-kernel: an MR x NR = 5 x 8 tile of C kept in ten f32x4 registers for a whole K block, over
+// panels packed by matmul-pack.ts; per k it does 7 loads and 10 mul + 10 add.
+//
+// Why these shapes (measured in V8 on x64, which has 15 allocatable xmm registers and no fused
+// multiply-add in plain wasm SIMD): 6 x 8 needs 16 registers and spills; 5 x 8 uses 14. Splatting A while
+// packing (instead of v128.load32_splat in the kernel) saves the address arithmetic V8 emits for a splat
+// load with an offset; the inner loop is bound by instruction count, not by the FP pipes. Unrolling the k
+// loop makes it slower (more live registers, spills).
+
+/** Rows of the register tile (one splatted f32x4 of A per row and per k). */
+export const MR: i32 = 5;
+/** Columns of the register tile (two f32x4 of B per k). */
+export const NR: i32 = 8;
+
+/** Writes one f32x4 of a C tile: C = alpha * acc (beta 0), C += alpha * acc (beta 1), or the general form. */
+// @ts-ignore: decorator
+@inline
+export function update(p: usize, acc: v128, va: v128, vb: v128, beta: f32): void {
+  const v = f32x4.mul(acc, va);
+  if (beta == 0) v128.store(p, v);
+  else if (beta == 1) v128.store(p, f32x4.add(v128.load(p), v));
+  else v128.store(p, f32x4.add(f32x4.mul(v128.load(p), vb), v));
+}
+
+/**
+ * The MR x NR micro-kernel: acc = Apanel @ Bpanel over kc, then C (mr x nr of it) = alpha * acc + beta * C.
+ * Apanel holds MR splatted f32x4 per k, Bpanel NR floats per k.
+ */
+export function kernel5x8(
+  ap: usize,
+  bp: usize,
+  kc: i32,
+  c: usize,
+  ldcBytes: usize,
+  alpha: f32,
+  beta: f32,
+  mr: i32,
+  nr: i32,
+  tile: usize,
+): void {
+  let c00 = f32x4.splat(0);
+  let c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0);
+  let c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0);
+  let c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0);
+  let c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0);
+  let c41 = f32x4.splat(0);
+  // The loop runs on the B pointer alone (no counter): fewer instructions in a loop that is bound by them.
+  const bEnd = bp + (<usize>kc << 5);
+  while (bp < bEnd) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let av = v128.load(ap);
+    c00 = f32x4.add(c00, f32x4.mul(av, b0));
+    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    av = v128.load(ap, 16);
+    c10 = f32x4.add(c10, f32x4.mul(av, b0));
+    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    av = v128.load(ap, 32);
+    c20 = f32x4.add(c20, f32x4.mul(av, b0));
+    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    av = v128.load(ap, 48);
+    c30 = f32x4.add(c30, f32x4.mul(av, b0));
+    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    av = v128.load(ap, 64);
+    c40 = f32x4.add(c40, f32x4.mul(av, b0));
+    c41 = f32x4.add(c41, f32x4.mul(av, b1));
+    ap += 80;
+    bp += 32;
+  }
+  const va = f32x4.splat(alpha);
+  const vb = f32x4.splat(beta);
+  if (mr == MR && nr == NR) {
+    update(c, c00, va, vb, beta);
+    update(c + 16, c01, va, vb, beta);
+    c += ldcBytes;
+    update(c, c10, va, vb, beta);
+    update(c + 16, c11, va, vb, beta);
+    c += ldcBytes;
+    update(c, c20, va, vb, beta);
+    update(c + 16, c21, va, vb, beta);
+    c += ldcBytes;
+    update(c, c30, va, vb, beta);
+    update(c + 16, c31, va, vb, beta);
+    c += ldcBytes;
+    update(c, c40, va, vb, beta);
+    update(c + 16, c41, va, vb, beta);
+    return;
+  }
+  // A partial tile: spill the accumulators, then write the mr x nr corner element by element.
+  v128.store(tile, c00);
+  v128.store(tile, c01, 16);
+  v128.store(tile, c10, 32);
+  v128.store(tile, c11, 48);
+  v128.store(tile, c20, 64);
+  v128.store(tile, c21, 80);
+  v128.store(tile, c30, 96);
+  v128.store(tile, c31, 112);
+  v128.store(tile, c40, 128);
+  v128.store(tile, c41, 144);
+  for (let i = 0; i < mr; i++) {
+    const row = c + <usize>i * ldcBytes;
+    const t = tile + (<usize>(i * NR) << 2);
+    for (let j = 0; j < nr; j++) {
+      const p = row + (<usize>j << 2);
+      const v = alpha * load<f32>(t + (<usize>j << 2));
+      store<f32>(p, beta == 0 ? v : beta * load<f32>(p) + v);
+    }
+  }
+}

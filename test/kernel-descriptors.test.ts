@@ -1,0 +1,218 @@
+/**
+ * The kernel declarations (src/backends/wasm/kernels.ts): each one against loom.wasm (the kernel is
+ * there with the declared arity, and nothing is exported undeclared), the marshalling of named
+ * arguments, the compile-time checks, and every range kernel dispatched through the Backend method it
+ * implements on one and on two threads: the two-thread call must really split (its declared grain),
+ * give the one-thread result bit for bit, and match the reference. (test/backends.test.ts covers each
+ * method's special cases; test/wasm-matmul.test.ts the sgemm kernel itself.)
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { type Backend } from '../src/backends/backend.js';
+import { RECURRENT_GATES, RECURRENT_SAVED } from '../src/backends/recurrent-layout.js';
+import { referenceBackend } from '../src/backends/reference.js';
+import { createWasmBackend, type WasmBackend } from '../src/backends/wasm/backend.js';
+import type { SignatureProblems } from '../src/backends/wasm/kernel-spec.js';
+import { arity, KERNELS, marshal, RANGE_KERNELS, splitOf, type KernelArgs, type KernelName, type RangeKernelName } from '../src/backends/wasm/kernels.js';
+import { compileKernels } from '../src/backends/wasm/module.js';
+import type { WasmSignatures } from '../src/backends/wasm/signatures.generated.js';
+import { heap } from '../src/core/memory.js';
+import { randn } from '../src/core/creation.js';
+import { Generator } from '../src/core/random.js';
+import { Tensor } from '../src/core/tensor.js';
+
+// Compile-time checks: this file does not build if they stop catching mistakes.
+type IsNever<T> = [T] extends [never] ? true : false;
+const declarationsAgree: IsNever<SignatureProblems<typeof KERNELS, WasmSignatures>> = true;
+const swapped = { softmax: { ...KERNELS.softmax, args: ['x: f32*', 'y: f32*', 'log: bool', 'cols: i32'] as const } };
+const swapCaught: IsNever<SignatureProblems<Omit<typeof KERNELS, 'softmax'> & typeof swapped, WasmSignatures>> = false;
+const floatForInt = { softmax: { ...KERNELS.softmax, args: ['x: f32*', 'y: f32*', 'cols: f32', 'log: bool'] as const } };
+const kindCaught: IsNever<SignatureProblems<Omit<typeof KERNELS, 'softmax'> & typeof floatForInt, WasmSignatures>> = false;
+const undeclared: IsNever<SignatureProblems<Omit<typeof KERNELS, 'adam'>, WasmSignatures>> = false;
+// @ts-expect-error: a missing argument (cols)
+marshal('softmax', { x: 0, y: 0, log: true });
+// @ts-expect-error: a flag given as a number
+marshal('softmax', { x: 0, y: 0, cols: 3, log: 1 });
+// @ts-expect-error: a misspelt argument
+marshal('softmax', { x: 0, y: 0, colls: 3, log: true });
+
+test('kernel declarations: the compile-time checks hold', () => {
+  assert.deepEqual([declarationsAgree, swapCaught, kindCaught, undeclared], [true, false, false, false]);
+});
+
+test('kernel declarations: every declared kernel is in loom.wasm with its arity, and every export is declared', async () => {
+  const module = await compileKernels();
+  const exports = WebAssembly.Module.exports(module).map((e) => e.name).sort();
+  assert.deepEqual(exports, Object.keys(KERNELS).sort(), 'loom.wasm exports vs kernels.ts declarations');
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  for (const name of Object.keys(KERNELS) as KernelName[]) {
+    const fn = instance.exports[name] as (...a: number[]) => unknown;
+    assert.equal(fn.length, arity(name), `${name}: arguments in loom.wasm vs declared`);
+  }
+  assert.equal(arity('softmax'), 7); // start, end, part, x, y, cols, log
+});
+
+test('kernel declarations: named arguments become the positional ones, in order and converted', () => {
+  // element offsets -> bytes (f32 x4, u8 x1), -1 -> 0 for optional pointers, flags -> 1 / 0, numbers as they are
+  assert.deepEqual(marshal('softmax', { log: true, cols: 7, y: 100, x: 10 }), [40, 400, 7, 1]);
+  assert.deepEqual(
+    marshal('recurrentStep', { cell: 2, H: 5, gx: 1, gh: 2, bih: -1, bhh: 3, h: 4, c: -1, act: 5, hOut: 6, cOut: -1, y: 7, yStride: 9, mask: 11 }),
+    [2, 5, 4, 8, 0, 12, 16, 0, 20, 24, 0, 28, 9, 11],
+  );
+  assert.deepEqual(marshal('sgd', { p: 1, grad: 2, buf: -1, first: false, lr: 0.1, momentum: 0.9, dampening: 0, weightDecay: 0.5, nesterov: true, maximize: false }), [4, 8, 0, 0, 0.1, 0.9, 0, 0.5, 1, 0]);
+  assert.deepEqual(marshal('sgemmBatch', {
+    a: 1, b: 2, c: 3, M: 4, N: 5, K: 6, lda: 6, ldb: 5, ldc: 5, transA: false, transB: true, alpha: 1, beta: 0, scratch: 64, strideA: 96, strideB: 120, strideC: 80,
+  }), [4, 8, 12, 4, 5, 6, 6, 5, 5, 0, 1, 1, 0, 64, 96, 120, 80]);
+  assert.deepEqual(splitOf('unary', { op: 1, x: 0, y: 0 }), { grain: 4096, align: 16 }); // exp: an expensive op
+  assert.deepEqual(splitOf('softmax', { x: 0, y: 0, cols: 100, log: false }), { grain: 164, align: 1 });
+});
+
+const gen = new Generator(77);
+const normal = (shape: number[], scale = 1): Tensor => randn(shape, { generator: gen }).mul(scale);
+const f32 = (t: Tensor, strides: number[] = [1]) => ({ kind: 'f32' as const, off: t.base, strides });
+
+/** One call of a Backend method that a range kernel implements, at a size the kernel's grain splits over two threads. */
+interface Case {
+  kernel: RangeKernelName;
+  /** Everything the call writes: restored before each run, compared after. */
+  outputs: Tensor[];
+  run(b: Backend): void;
+  rtol?: number;
+  atol?: number;
+}
+
+/** The cases, built once the heap holds their inputs. */
+function cases(): Case[] {
+  const n = 70001; // above twice every elementwise grain
+  const x = normal([n]);
+  const y = Tensor.empty([n]);
+  const dy = normal([n]);
+  const dx = Tensor.empty([n]);
+  const sx = x.sigmoid();
+  const cs: Case[] = [
+    { kernel: 'unary', outputs: [y], run: (b) => b.unary('tanh', x.base, y.base, n) },
+    { kernel: 'unaryBackward', outputs: [dx], run: (b) => b.unaryBackward('sigmoid', x.base, sx.base, dy.base, dx.base, n) },
+    { kernel: 'binary1', outputs: [y], run: (b) => b.binary('div', f32(x), f32(dy, [0]), f32(y), [n]) },
+    { kernel: 'copy1', outputs: [y], run: (b) => b.copy(f32(x, [1]), f32(y, [1]), [n]) },
+  ];
+  {
+    const a = normal([4, 64, 256]);
+    const row = normal([256]);
+    const out = Tensor.empty([4, 64, 256]);
+    cs.push({ kernel: 'binary4', outputs: [out], run: (b) => b.binary('mul', f32(a, [16384, 256, 1]), f32(row, [0, 0, 1]), f32(out, [16384, 256, 1]), [4, 64, 256]) });
+    const [src, t] = [normal([2, 256, 256]), Tensor.empty([2, 256, 256])]; // t = src transposed in the last two dims
+    cs.push({ kernel: 'copy4', outputs: [t], run: (b) => b.copy(f32(src, [65536, 1, 256]), f32(t, [65536, 256, 1]), [2, 256, 256]) });
+    const sums = Tensor.empty([256]);
+    cs.push({ kernel: 'reduceSum', outputs: [sums], run: (b) => b.reduce('sum', f32(a), f32(sums), 256, 256, 1) });
+  }
+  {
+    const [rows, cols] = [600, 65];
+    const s = normal([rows, cols], 3);
+    const p = Tensor.empty([rows, cols]);
+    const g = normal([rows, cols]);
+    const ds = Tensor.empty([rows, cols]);
+    referenceBackend.softmax(s.base, p.base, rows, cols, false);
+    for (const log of [false, true]) cs.push({ kernel: 'softmax', outputs: [ds], run: (b) => b.softmax(s.base, ds.base, rows, cols, log) });
+    cs.push({ kernel: 'softmaxBackward', outputs: [ds], run: (b) => b.softmaxBackward(p.base, g.base, ds.base, rows, cols, false) });
+    const [N, L, S] = [4, 64, 128];
+    const scores = normal([N, L, S], 2);
+    cs.push({ kernel: 'scaledSoftmax', outputs: [scores], run: (b) => b.scaledSoftmax(scores.base, N, L, S, 0.125, true, 0) });
+  }
+  {
+    const [rows, D] = [300, 128];
+    const xs = normal([rows, D], 2);
+    const [w, bias] = [normal([D]), normal([D])];
+    const [ys, mean, rstd, dys, dxs] = [Tensor.empty([rows, D]), Tensor.empty([rows]), Tensor.empty([rows]), normal([rows, D]), Tensor.empty([rows, D])];
+    const [dw, db] = [Tensor.empty([D]).fill_(0), Tensor.empty([D]).fill_(0)];
+    referenceBackend.layerNorm(xs.base, w.base, bias.base, ys.base, mean.base, rstd.base, rows, D, 1e-5);
+    cs.push(
+      { kernel: 'layerNorm', outputs: [ys, mean, rstd], run: (b) => b.layerNorm(xs.base, w.base, bias.base, ys.base, mean.base, rstd.base, rows, D, 1e-5), atol: 1e-5 },
+      { kernel: 'layerNormBackward', outputs: [dxs], run: (b) => b.layerNormBackward(xs.base, w.base, mean.base, rstd.base, dys.base, dxs.base, -1, -1, rows, D), rtol: 1e-4, atol: 1e-5 },
+      { kernel: 'layerNormParamGrad', outputs: [dw, db], run: (b) => b.layerNormBackward(xs.base, w.base, mean.base, rstd.base, dys.base, -1, dw.base, db.base, rows, D), rtol: 1e-4, atol: 1e-4 },
+    );
+  }
+  {
+    const [p, grad, m, v, buf] = [normal([n]), normal([n]), normal([n], 0.1), normal([n], 0.1).abs(), normal([n])];
+    const adam = { p: p.base, grad: grad.base, m: m.base, v: v.base, vmax: -1, n, step: 3, lr: 1e-3, betas: [0.9, 0.999] as const, eps: 1e-8, weightDecay: 0.01, maximize: false, decoupled: true };
+    const sgd = { p: p.base, grad: grad.base, buf: buf.base, n, first: false, lr: 0.1, momentum: 0.9, dampening: 0.1, weightDecay: 0.01, nesterov: true, maximize: false };
+    cs.push(
+      { kernel: 'adam', outputs: [p, m, v], run: (b) => b.adam(adam), rtol: 0, atol: 0 },
+      { kernel: 'sgd', outputs: [p, buf], run: (b) => b.sgd(sgd), rtol: 0, atol: 0 },
+    );
+  }
+  {
+    const [B, H] = [1024, 8];
+    const G = RECURRENT_GATES.lstm;
+    const [gx, gh, bih, bhh, h, c] = [normal([B, G * H]), normal([B, G * H]), normal([G * H]), normal([G * H]), normal([B, H]), normal([B, H])];
+    const [act, hOut, cOut] = [Tensor.empty([B, RECURRENT_SAVED.lstm * H]), Tensor.empty([B, H]), Tensor.empty([B, H])];
+    const step = { cell: 'lstm' as const, B, H, gx: gx.base, gh: gh.base, bih: bih.base, bhh: bhh.base, h: h.base, c: c.base, act: act.base, hOut: hOut.base, cOut: cOut.base, y: -1, yStride: 0, mask: -1 };
+    referenceBackend.recurrentStep(step);
+    const [dh, dc, dgx, dgh] = [normal([B, H]), normal([B, H]), Tensor.empty([B, G * H]), Tensor.empty([B, G * H])];
+    const back = { ...step, dh: dh.base, dc: dc.base, dy: -1, dgx: dgx.base, dgh: dgh.base };
+    cs.push(
+      { kernel: 'recurrentStep', outputs: [act, hOut, cOut], run: (b) => b.recurrentStep(step) },
+      { kernel: 'recurrentStepBackward', outputs: [dh, dc, dgx, dgh], run: (b) => b.recurrentStepBackward(back), atol: 1e-5 },
+    );
+  }
+  {
+    const [a, bm, cm] = [normal([64, 32, 32]), normal([64, 32, 32]), Tensor.empty([64, 32, 32])];
+    const mat = (t: Tensor, M: number, N: number) => ({ off: t.base, batchStride: M * N, rowStride: N, colStride: 1 });
+    cs.push({ kernel: 'sgemmBatch', outputs: [cm], run: (b) => b.matmul(64, 32, 32, 32, mat(a, 32, 32), mat(bm, 32, 32), mat(cm, 32, 32), false), atol: 1e-5 });
+    const [a2, b2, c2] = [normal([130, 64]), normal([64, 64]), Tensor.empty([130, 64])];
+    cs.push({ kernel: 'sgemmRows', outputs: [c2], run: (b) => b.matmul(1, 130, 64, 64, mat(a2, 130, 64), mat(b2, 64, 64), mat(c2, 130, 64), false), atol: 1e-5 });
+    const [a3, b3, c3] = [normal([8, 64]), normal([64, 512]), Tensor.empty([8, 512])];
+    cs.push({ kernel: 'sgemmCols', outputs: [c3], run: (b) => b.matmul(1, 8, 512, 64, mat(a3, 8, 64), mat(b3, 64, 512), mat(c3, 8, 512), false), atol: 1e-5 });
+  }
+  return cs;
+}
+
+describe('range kernels on one and two threads against the reference', () => {
+  let one: WasmBackend;
+  let two: WasmBackend;
+  /** The range kernel calls of `two`'s pool since the last reset, with the parts each was split into. */
+  let calls: { kernel: RangeKernelName; parts: number }[] = [];
+  before(async () => {
+    one = await createWasmBackend({ threads: 1 });
+    two = await createWasmBackend({ threads: 2 });
+    const pool = two.pool;
+    const run = pool.run.bind(pool);
+    pool.run = <K extends RangeKernelName>(kernel: K, n: number, args: KernelArgs<K>) => {
+      calls.push({ kernel, parts: pool.partsFor(n, splitOf(kernel, args).grain) });
+      run(kernel, n, args);
+    };
+  });
+  after(async () => {
+    await one.close();
+    await two.close();
+  });
+
+  test('every range kernel: split on two threads, the one-thread bits, close to the reference', () => {
+    const covered = new Set<RangeKernelName>();
+    for (const cs of cases()) {
+      const saved = cs.outputs.map((t) => t.toArray().slice());
+      const runOn = (b: Backend): Float32Array[] => {
+        cs.outputs.forEach((t, i) => heap.f32.set(saved[i], t.base));
+        cs.run(b);
+        return cs.outputs.map((t) => Float32Array.from(t.toArray()));
+      };
+      const want = runOn(referenceBackend);
+      const got1 = runOn(one);
+      calls = [];
+      const got2 = runOn(two);
+      const call = calls.find((c) => c.kernel === cs.kernel);
+      assert.ok(call, `${cs.kernel}: the Backend method did not dispatch it (dispatched: ${calls.map((c) => c.kernel).join(', ') || 'nothing'})`);
+      assert.equal(call.parts, 2, `${cs.kernel}: parts on two threads`);
+      covered.add(cs.kernel);
+      const [rtol, atol] = [cs.rtol ?? 1e-5, cs.atol ?? 1e-6];
+      for (let o = 0; o < want.length; o++) {
+        for (let i = 0; i < want[o].length; i++) {
+          const [w, g1, g2] = [want[o][i], got1[o][i], got2[o][i]];
+          if (!Object.is(g1, g2)) assert.fail(`${cs.kernel} output ${o}[${i}]: ${g2} on two threads, ${g1} on one`);
+          if (!(Math.abs(g1 - w) <= atol + rtol * Math.abs(w))) assert.fail(`${cs.kernel} output ${o}[${i}]: got ${g1}, reference ${w}`);
+        }
+      }
+    }
+    assert.deepEqual(RANGE_KERNELS.filter((k) => !covered.has(k)), [], 'range kernels without a case here');
+  });
+});
