@@ -18,7 +18,7 @@ import { arity, KERNELS, marshal, RANGE_KERNELS, splitOf, type KernelArgs, type 
 import { compileKernels } from '../src/backends/wasm/module.js';
 import type { WasmSignatures } from '../src/backends/wasm/signatures.generated.js';
 import { heap } from '../src/core/memory.js';
-import { randn } from '../src/core/creation.js';
+import { fromArray, randn } from '../src/core/creation.js';
 import { Generator } from '../src/core/random.js';
 import { Tensor } from '../src/core/tensor.js';
 
@@ -164,6 +164,54 @@ function cases(): Case[] {
     cs.push({ kernel: 'sgemmRows', outputs: [c2], run: (b) => b.matmul(1, 130, 64, 64, mat(a2, 130, 64), mat(b2, 64, 64), mat(c2, 130, 64), false), atol: 1e-5 });
     const [a3, b3, c3] = [normal([8, 64]), normal([64, 512]), Tensor.empty([8, 512])];
     cs.push({ kernel: 'sgemmCols', outputs: [c3], run: (b) => b.matmul(1, 8, 512, 64, mat(a3, 8, 64), mat(b3, 64, 512), mat(c3, 8, 512), false), atol: 1e-5 });
+  }
+  {
+    // vision: a 3x3 convolution with zero padding 1, pooling and BatchNorm of 26x26 planes
+    const [N, C, H, W, k] = [16, 8, 14, 14, 3];
+    const tap = new Int32Array(k * H).map((_, i) => Math.floor(i / H) + (i % H) - 1);
+    const src = fromArray(tap.map((v) => (v >= 0 && v < H ? v : -1)), [k, H], { dtype: 'int32' }); // rows and columns alike
+    const geo = { N, C, H, W, kH: k, kW: k, OH: H, OW: W, rowSrc: src.base, colSrc: src.base };
+    const [img, cols, dcols, dimg] = [normal([N, C, H, W]), Tensor.empty([C * k * k, N * H * W]), normal([C * k * k, N * H * W]), normal([N, C, H, W])];
+    cs.push(
+      { kernel: 'im2col', outputs: [cols], run: (b) => b.im2col(img.base, cols.base, geo), rtol: 0, atol: 0 },
+      { kernel: 'col2im', outputs: [dimg], run: (b) => b.col2im(dcols.base, dimg.base, geo), rtol: 0, atol: 0 },
+    );
+    const [O, P] = [16, 676];
+    const [yo, bias, out, dout, dyo, db] = [normal([O, 8, P]), normal([O]), Tensor.empty([8, O, P]), normal([8, O, P]), Tensor.empty([O, 8, P]), Tensor.empty([O])];
+    cs.push(
+      { kernel: 'convOutput', outputs: [out], run: (b) => b.convOutput(yo.base, bias.base, out.base, 8, O, P), rtol: 0, atol: 0 },
+      { kernel: 'convOutputBackward', outputs: [dyo, db], run: (b) => b.convOutputBackward(dout.base, dyo.base, db.base, 8, O, P) },
+    );
+    const planes = 512;
+    const xp = normal([planes, 26, 26]);
+    const [yp, idx, dyp, dxp] = [Tensor.empty([planes, 13, 13]), Tensor.empty([planes, 13, 13], 'int32'), normal([planes, 13, 13]), normal([planes, 26, 26])];
+    const pw = { kH: 2, kW: 2, sH: 2, sW: 2, pH: 0, pW: 0, dH: 1, dW: 1, OH: 13, OW: 13 };
+    referenceBackend.maxPool(xp.base, yp.base, idx.base, planes, 26, 26, pw);
+    const win = fromArray(new Int32Array(169 * 5).map((_, i) => {
+      const [q, f] = [Math.floor(i / 5), i % 5];
+      return [2 * Math.floor(q / 13), 2 * Math.floor(q / 13) + 2, 2 * (q % 13), 2 * (q % 13) + 2, 4][f];
+    }), [169, 5], { dtype: 'int32' });
+    const maxOut = [Tensor.empty([planes, 13, 13]), Tensor.empty([planes, 13, 13], 'int32')];
+    cs.push(
+      { kernel: 'maxPool', outputs: maxOut, run: (b) => b.maxPool(xp.base, maxOut[0].base, maxOut[1].base, planes, 26, 26, pw), rtol: 0, atol: 0 },
+      { kernel: 'maxPoolBackward', outputs: [dxp], run: (b) => b.maxPoolBackward(dyp.base, idx.base, dxp.base, planes, 26 * 26, 169), rtol: 0, atol: 0 },
+      { kernel: 'avgPool', outputs: [yp], run: (b) => b.avgPool(xp.base, yp.base, planes, 26, 26, 169, win.base), rtol: 0, atol: 0 },
+      { kernel: 'avgPoolBackward', outputs: [dxp], run: (b) => b.avgPoolBackward(dyp.base, dxp.base, planes, 26, 26, 169, win.base), rtol: 0, atol: 0 },
+    );
+    const [Nb, Cb, S] = [16, 8, 676];
+    const xb = normal([Nb, Cb, S], 2);
+    const [w, bb, dyb] = [normal([Cb]), normal([Cb]), normal([Nb, Cb, S])];
+    const [mean, rstd, variance, yb, dxb, dw, dbb] = [Tensor.empty([Cb]), Tensor.empty([Cb]), Tensor.empty([Cb]), Tensor.empty([Nb, Cb, S]), Tensor.empty([Nb, Cb, S]), Tensor.empty([Cb]), Tensor.empty([Cb])];
+    referenceBackend.batchNormStats(xb.base, mean.base, rstd.base, variance.base, Nb, Cb, S, 1e-5);
+    const stats = [Tensor.empty([Cb]), Tensor.empty([Cb]), Tensor.empty([Cb])];
+    const R = 40000;
+    const [rm, rv, bm, bv] = [normal([R]), normal([R]).abs(), normal([R]), normal([R]).abs()];
+    cs.push(
+      { kernel: 'batchNormStats', outputs: stats, run: (b) => b.batchNormStats(xb.base, stats[0].base, stats[1].base, stats[2].base, Nb, Cb, S, 1e-5) },
+      { kernel: 'batchNormApply', outputs: [yb], run: (b) => b.batchNormApply(xb.base, mean.base, rstd.base, w.base, bb.base, yb.base, Nb, Cb, S) },
+      { kernel: 'batchNormBackward', outputs: [dxb, dw, dbb], run: (b) => b.batchNormBackward(xb.base, w.base, mean.base, rstd.base, dyb.base, dxb.base, dw.base, dbb.base, Nb, Cb, S, true) },
+      { kernel: 'batchNormRunningUpdate', outputs: [rm, rv], run: (b) => b.batchNormRunningUpdate(rm.base, rv.base, bm.base, bv.base, R, Nb * S, 0.1) },
+    );
   }
   return cs;
 }

@@ -331,10 +331,10 @@ export const KERNELS = {
       'N: i32', 'C: i32', 'S: i32', 'batchStats: bool'],
     over: 'channels', grain: (a) => rowGrain(3 * a.N * a.S),
   }),
-  /** C values: never worth a second thread. */
+  /** C values: a second thread only for tens of thousands of channels. */
   batchNormRunningUpdate: range({
     implements: 'batchNormRunningUpdate', args: ['rm: f32*?', 'rv: f32*?', 'mean: f32*', 'variance: f32*', 'M: f64', 'm: f64'],
-    over: 'channels', grain: Infinity,
+    over: 'channels', grain: GRAIN,
   }),
 };
 
