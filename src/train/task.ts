@@ -7,7 +7,7 @@
  * One task object serves one run: it holds its data and, once `createModel` has been called, its model.
  *
  * @example
- *   const task = new CharLMTask({ text, dataName: 'moby-dick', config, model: 'lstm', modelConfig });
+ *   const task = new CharLMTask({ text, config, model: 'lstm', modelConfig: findModel('lstm')!.defaults, seed: 0 });
  *   await train(task, options, { storage });
  */
 import type { Tensor } from '../core/tensor.js';
