@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import '../src/node.js'; // kernels read from disk, workers on node:worker_threads
 import { backend, setBackend, type Backend, type ScoreMask } from '../src/backends/backend.js';
 import { drawFrom } from '../src/backends/random-state.js';
 import { referenceBackend } from '../src/backends/reference.js';

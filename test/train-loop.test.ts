@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import '../src/backends/install.js'; // the CLI's kernels: the fixture's losses are theirs
+import '../src/node.js'; // the CLI's kernels (the Node entry): the fixture's losses are theirs
 import { mobyDick } from '../src/data/corpus.js';
 import { decodeCheckpoint, checkpointTensors } from '../src/io/checkpoint.js';
 import { CharLMTask, findModel, type CharLMConfig } from '../src/tasks/char-lm/index.js';

@@ -13,6 +13,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import '../src/node.js'; // kernels read from disk, workers on node:worker_threads
 import { backend, setBackend, type Backend, type ConvGeometry } from '../src/backends/backend.js';
 import { referenceBackend } from '../src/backends/reference.js';
 import { createWasmBackend, type WasmBackend } from '../src/backends/wasm/backend.js';
