@@ -14,7 +14,8 @@
  * The format knows no model list: a task rebuilds its model from `model`, `config` and `vocab`.
  *
  * Versions. 2: `task`, `taskConfig`, `taskState`, `training` holds the loop's options, `rng` the
- * global generator. 1 (Loom 0.1, whose `loom train` only trained character LMs): no `task`; it loads
+ * global generator, `digests` the SHA-256 of every other file (a file that differs, or is missing, is
+ * refused naming it; checkpoints saved before digests were recorded are read without the check). 1 (Loom 0.1, whose `loom train` only trained character LMs): no `task`; it loads
  * as a `char-lm` checkpoint, its fields moved to where version 2 keeps them (see `upgradeV1`).
  */
 import type { Tensor } from '../core/tensor.js';
@@ -22,9 +23,10 @@ import type { Module } from '../nn/module.js';
 import type { OptimizerJson, OptimizerStateDict } from '../optim/optimizer.js';
 import type { SchedulerStateDict } from '../optim/schedule.js';
 import { LOOM_VERSION } from '../version.js';
+import { digestMismatch, digestsProblem, fileDigests, type Digests } from './digests.js';
+import { nonFiniteProblem } from './finite.js';
 import { parseSafetensors, SafetensorsError } from './safetensors.js';
-import { encodeTensors } from './tensors.js';
-import { fromSafeTensor } from './tensors.js';
+import { encodeTensors, fromSafeTensor } from './tensors.js';
 
 /** A checkpoint that cannot be used: missing, corrupt, or not what was asked for. One sentence, naming the file. */
 export class CheckpointError extends Error {
@@ -64,12 +66,14 @@ export interface CheckpointMeta {
   /** The state of the global generator (initialisation, dropout). */
   rng: (number | null)[];
   schedule?: SchedulerStateDict;
+  /** SHA-256 of every file but config.json (absent in checkpoints saved before Loom recorded them). */
+  digests?: Digests;
   savedAt: string;
 }
 
 /** What `encodeCheckpoint` writes. */
 export interface CheckpointContents {
-  meta: Omit<CheckpointMeta, 'format' | 'formatVersion' | 'loomVersion' | 'savedAt'>;
+  meta: Omit<CheckpointMeta, 'format' | 'formatVersion' | 'loomVersion' | 'savedAt' | 'digests'>;
   model: Module;
   optimizer?: OptimizerStateDict;
   /** The task's tensor files by name (e.g. `hidden.safetensors`). */
@@ -100,6 +104,7 @@ export function encodeCheckpoint(contents: CheckpointContents, savedAt = new Dat
     formatVersion: CHECKPOINT_VERSION,
     loomVersion: LOOM_VERSION,
     ...contents.meta,
+    digests: fileDigests(files),
     savedAt: savedAt.toISOString(),
   };
   files.set('config.json', new TextEncoder().encode(`${prettyJSON(meta)}\n`));
@@ -148,6 +153,8 @@ export function decodeCheckpoint(files: CheckpointFiles, dir: string): Checkpoin
     const ok = type === 'array' ? Array.isArray(v) : typeof v === type && v !== null;
     if (!ok) throw new CheckpointError(`checkpoint file '${path}' has no valid '${key}' entry (expected ${type === 'array' ? 'an' : 'a'} ${type}, got ${JSON.stringify(v)})`);
   }
+  const digests = record.digests === undefined ? null : digestsProblem(record.digests);
+  if (digests) throw new CheckpointError(`checkpoint file '${path}' has an invalid ${digests}`);
   const meta = version < 2 ? upgradeV1(record) : (record as unknown as CheckpointMeta);
   return { dir, meta, files };
 }
@@ -191,7 +198,7 @@ export function checkpointTensors(ckpt: Checkpoint, name: string): Map<string, T
   const file = readSafetensors(ckpt, name, false);
   if (!file) return null;
   const path = `${ckpt.dir}/${name}`;
-  return new Map([...file.tensors].map(([k, t]) => [k, fromSafeTensor(t, `${path}: ${k}`)]));
+  return finite(path, new Map([...file.tensors].map(([k, t]) => [k, fromSafeTensor(t, `${path}: ${k}`)])));
 }
 
 /** The optimizer state saved with a checkpoint (throws a CheckpointError when it is missing or corrupt). */
@@ -210,7 +217,7 @@ export function checkpointOptimizerState(ckpt: Checkpoint): OptimizerStateDict {
     throw new CheckpointError(`checkpoint file '${path}' has optimizer metadata without 'state' and 'paramGroups'`);
   const tensors = new Map<string, Tensor>();
   for (const [k, t] of file.tensors) tensors.set(k, fromSafeTensor(t, `${path}: ${k}`));
-  return { json, tensors };
+  return { json, tensors: finite(path, tensors) };
 }
 
 /**
@@ -233,20 +240,33 @@ export function loadCheckpointWeights(ckpt: Checkpoint, module: Module, modelNam
   }
   for (const k of file.tensors.keys())
     if (!own.has(k)) throw new CheckpointError(`checkpoint file '${path}' has a tensor '${k}' that the ${modelName} model does not have`);
-  module.loadStateDict(state);
+  module.loadStateDict(finite(path, state));
+}
+
+/** `tensors`, once every value is known to be finite (a NaN is refused with the file and the tensor). */
+function finite(path: string, tensors: Map<string, Tensor>): Map<string, Tensor> {
+  const problem = nonFiniteProblem(tensors);
+  if (problem) throw new CheckpointError(`checkpoint file '${path}' is corrupt or from a diverged run: ${problem}`);
+  return tensors;
 }
 
 function readSafetensors(ckpt: Checkpoint, name: string, required: boolean) {
   const path = `${ckpt.dir}/${name}`;
   const bytes = ckpt.files.get(name);
+  const recorded = ckpt.meta.digests?.[name];
   if (!bytes) {
     if (required) throw new CheckpointError(`checkpoint file '${path}' is missing`);
+    if (recorded) throw new CheckpointError(`checkpoint file '${path}' is missing, but the checkpoint was saved with it; the run cannot continue the same way without it`);
     return null;
   }
+  let file;
   try {
-    return parseSafetensors(bytes);
+    file = parseSafetensors(bytes);
   } catch (e) {
     if (!(e instanceof SafetensorsError)) throw e;
     throw new CheckpointError(`checkpoint file '${path}' is not a valid safetensors file: ${e.message.replace(/^safetensors: /, '')}`);
   }
+  const mismatch = recorded ? digestMismatch(bytes, recorded) : null;
+  if (mismatch) throw new CheckpointError(`checkpoint file '${path}' is corrupt: ${mismatch}`);
+  return file;
 }

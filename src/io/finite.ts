@@ -3,19 +3,17 @@
  * poison every later step or sample. Portable (no Node modules).
  */
 import type { Tensor } from '../core/tensor.js';
-import { SafetensorsError } from './safetensors.js';
 
 /**
- * Throws a SafetensorsError naming `file`, the first tensor holding a NaN or an infinity, how many it
- * holds and where the first is, e.g. `model.safetensors: tensor 'rnn.weight_ih_l0' has 3 non-finite
- * values (the first, NaN, at element 1)`. Only float32 tensors are read (integer and bool ones cannot
- * hold either).
+ * Names the first float32 tensor holding a NaN or an infinity, how many it holds and where the first
+ * is (`tensor 'rnn.weight_ih_l0' has 3 non-finite values (the first, NaN, at element 1)`), or returns
+ * null when every value is finite. Integer and bool tensors cannot hold either and are not read.
  *
  * @example
- *   const { tensors } = decodeTensors(bytes, path);
- *   checkFinite(path, tensors);
+ *   const problem = nonFiniteProblem(tensors);
+ *   if (problem) throw new CheckpointError(`checkpoint file '${path}': ${problem}`);
  */
-export function checkFinite(file: string, tensors: ReadonlyMap<string, Tensor>): void {
+export function nonFiniteProblem(tensors: ReadonlyMap<string, Tensor>): string | null {
   for (const [name, t] of tensors) {
     if (t.dtype !== 'float32') continue;
     const values = t.toArray();
@@ -25,9 +23,7 @@ export function checkFinite(file: string, tensors: ReadonlyMap<string, Tensor>):
       if (Number.isFinite(values[i])) continue;
       if (bad++ === 0) first = i;
     }
-    if (bad > 0)
-      throw new SafetensorsError(
-        `${file}: tensor '${name}' has ${bad} non-finite value${bad === 1 ? '' : 's'} (the first, ${values[first]}, at element ${first}); the file is corrupt or was saved from a diverged run`,
-      );
+    if (bad > 0) return `tensor '${name}' has ${bad} non-finite value${bad === 1 ? '' : 's'} (the first, ${values[first]}, at element ${first})`;
   }
+  return null;
 }
