@@ -2,7 +2,8 @@
  * The kernel declarations (src/backends/wasm/kernels.ts): each one against loom.wasm (the kernel is
  * there with the declared arity, and nothing is exported undeclared), the marshalling of named
  * arguments, the compile-time checks, and every range kernel dispatched through the Backend method it
- * implements on one and on two threads: the two-thread call must really split (its declared grain),
+ * implements on one and on two threads: the two-thread call must really split (its declared grain; a
+ * kernel whose grain is Infinity must run whole),
  * give the one-thread result bit for bit, and match the reference. (test/backends.test.ts covers each
  * method's special cases; test/wasm-matmul.test.ts the sgemm kernel itself.)
  */
@@ -185,7 +186,7 @@ function selectionCases(): Case[] {
   const u8 = (t: Tensor, strides: number[]) => ({ kind: 'u8' as const, off: t.base, strides });
   const cond = Tensor.empty([4, 64, 256], 'bool');
   referenceBackend.binary('gt', f32(a, [16384, 256, 1]), f32(row, [0, 0, 1]), u8(cond, [16384, 256, 1]), [4, 64, 256]);
-  const [maxes, argmaxes] = [Tensor.empty([256]), Tensor.empty([256], 'int32')];
+  const [maxes, argmins] = [Tensor.empty([256]), Tensor.empty([256], 'int32')];
   const [p, grad, squareAvg, buf, gAvg] = [normal([n]), normal([n]), normal([n], 0.1).abs(), normal([n]), normal([n], 0.01)];
   const rms = { p: p.base, grad: grad.base, squareAvg: squareAvg.base, buf: buf.base, gAvg: gAvg.base, n, lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0.01, momentum: 0.9, maximize: false };
   const strides = [16384, 256, 1];
@@ -196,7 +197,7 @@ function selectionCases(): Case[] {
     { kernel: 'where4', outputs: [out], run: (b) => b.where(u8(cond, strides), f32(a, strides), f32(row, [0, 0, 1]), f32(out, strides), [4, 64, 256]), rtol: 0, atol: 0 },
     { kernel: 'fill32', outputs: [y], run: (b) => b.fill(f32(y), n, -0.375), rtol: 0, atol: 0 },
     { kernel: 'reduceExtreme', outputs: [maxes], run: (b) => b.reduce('max', f32(a), f32(maxes), 256, 256, 1), rtol: 0, atol: 0 },
-    { kernel: 'reduceExtreme', outputs: [argmaxes], run: (b) => b.reduce('argmin', f32(a), { kind: 'i32', off: argmaxes.base, strides: [1] }, 4, 64, 256), rtol: 0, atol: 0 },
+    { kernel: 'reduceExtreme', outputs: [argmins], run: (b) => b.reduce('argmin', f32(a), { kind: 'i32', off: argmins.base, strides: [1] }, 4, 64, 256), rtol: 0, atol: 0 },
     { kernel: 'rmsprop', outputs: [p, squareAvg, buf, gAvg], run: (b) => b.rmsprop(rms), rtol: 0, atol: 0 },
   ];
 }
