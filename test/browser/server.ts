@@ -7,6 +7,9 @@
  *   /                      the test page (empty; the tests import modules into it)
  *   /parity-cases.json     the parity case files, as paths under /test/parity/
  *   /readme-example.js     the README's "30 seconds" example, its import pointed at dist/src/index.js
+ *
+ * Like a bundler's dev server, it points the package's imports of its dependencies (bare specifiers such
+ * as `@noble/hashes/sha2.js`) at their files under /node_modules/, which pages and workers then load.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -26,8 +29,13 @@ const TYPES: Record<string, string> = {
   '.safetensors': 'application/octet-stream',
 };
 
-/** Folders of the repository the server may serve files from. */
-const SERVED = ['dist', 'test/parity'];
+/** Folders of the repository the server may serve files from: the package, its cases, its dependencies. */
+const SERVED = ['dist', 'test/parity', 'node_modules/@noble/hashes'];
+
+/** `from '@scope/pkg/file.js'` (a bare specifier) -> `from '/node_modules/@scope/pkg/file.js'`. */
+function resolveBareImports(js: string): string {
+  return js.replace(/(\bfrom\s*|\bimport\s*\(?\s*)(['"])(@?[a-z][^'"./][^'"]*)\2/g, (_, kw: string, q: string, spec: string) => `${kw}${q}/node_modules/${spec}${q}`);
+}
 
 /** The code of the README's "## 30 seconds" section, as JavaScript importing the built browser entry. */
 export function readmeExample(): string {
@@ -60,7 +68,8 @@ function body(path: string): { type: string; data: string | Buffer } | null {
   if (!SERVED.some((d) => rel === d || rel.startsWith(`${d}/`))) return null;
   const file = join(root, rel);
   if (!statSync(file, { throwIfNoEntry: false })?.isFile()) return null;
-  return { type: TYPES[extname(file)] ?? 'application/octet-stream', data: readFileSync(file) };
+  const type = TYPES[extname(file)] ?? 'application/octet-stream';
+  return { type, data: extname(file) === '.js' ? resolveBareImports(readFileSync(file, 'utf8')) : readFileSync(file) };
 }
 
 export interface TestServer {
