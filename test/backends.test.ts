@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import '../src/node.js'; // the Node set-up: worker threads, loom.wasm from the file system
-import { backend, setBackend, type Backend, type BinaryOp, type RecurrentCell, type UnaryOp } from '../src/backends/backend.js';
+import { type Backend, type BinaryOp, type RecurrentCell, type UnaryOp } from '../src/backends/backend.js';
 import { RECURRENT_GATES, RECURRENT_SAVED } from '../src/backends/recurrent-layout.js';
 import { referenceBackend } from '../src/backends/reference.js';
 import { createWasmBackend, type WasmBackend } from '../src/backends/wasm/backend.js';
@@ -15,17 +15,13 @@ import { fromArray, randint, randn } from '../src/core/creation.js';
 import { Generator } from '../src/core/random.js';
 import { Tensor } from '../src/core/tensor.js';
 import { assertClose } from './helpers/close.js';
+import { normalValues, under } from './helpers/backends.js';
 
 const gen = new Generator(1234);
 
 /** A float32 tensor of n values: normal * scale, with the given specials mixed in. */
 function data(n: number, scale = 1, specials: number[] = []): Tensor {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = gen.normal() * scale;
-  specials.forEach((v, i) => {
-    if (i * 7 < n) a[i * 7] = v;
-  });
-  return fromArray(a, [n]);
+  return fromArray(normalValues(gen, n, scale, specials), [n]);
 }
 
 function copyOf(t: Tensor): Tensor {
@@ -37,15 +33,6 @@ function close(got: ArrayLike<number>, want: ArrayLike<number>, what: string, rt
   assertClose(got, want, { rtol, atol, equalNan: true }, what);
 }
 
-function under<T>(b: Backend, fn: () => T): T {
-  const prev = backend();
-  setBackend(b);
-  try {
-    return fn();
-  } finally {
-    setBackend(prev);
-  }
-}
 
 /** Runs `fn` under the reference and under `b` and compares the arrays it returns. */
 function same(b: Backend, what: string, fn: () => ArrayLike<number>, rtol = 1e-5, atol = 1e-6): void {

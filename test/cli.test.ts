@@ -14,20 +14,12 @@ import { CheckpointError, checkpointTensors } from '../src/io/checkpoint.js';
 import { loadCheckpoint, saveCheckpoint } from '../src/io/checkpoint-dir.js';
 import { findModel } from '../src/tasks/char-lm/index.js';
 import { CharVocab } from '../src/data/vocab.js';
+import { makeText } from './helpers/text.js';
 
 const LOOM = fileURLToPath(new URL('../../bin/loom.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'loom-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A deterministic English-like text of about `n` characters. */
-function makeText(n: number, seed = 1): string {
-  const words = 'the whale ship sea captain ahab white call me ishmael some years ago never mind how long'.split(' ');
-  let s = seed;
-  const rand = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 8) / 16777216;
-  let out = '';
-  while (out.length < n) out += words[Math.floor(rand() * words.length)] + (rand() < 0.1 ? '.\n' : ' ');
-  return out.slice(0, n);
-}
 const text = join(dir, 'text.txt');
 writeFileSync(text, makeText(6000));
 // 900 training characters: 4 streams of 64 wrap every 3 steps, so resuming also crosses state resets

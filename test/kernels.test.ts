@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import '../src/node.js'; // kernels read from disk, workers on node:worker_threads
-import { backend, setBackend, type Backend, type ScoreMask } from '../src/backends/backend.js';
+import { backend, type Backend, type ScoreMask } from '../src/backends/backend.js';
 import { drawFrom } from '../src/backends/random-state.js';
 import { referenceBackend } from '../src/backends/reference.js';
 import { createWasmBackend, type WasmBackend } from '../src/backends/wasm/backend.js';
@@ -22,30 +22,14 @@ import { kaimingUniform_, normal_, uniform_ } from '../src/nn/init.js';
 import { embedding } from '../src/nn/layers/embedding.js';
 import { clipGradValue } from '../src/optim/clip.js';
 import { RMSprop } from '../src/optim/rmsprop.js';
+import { normalValues, under } from './helpers/backends.js';
 
 const gen = new Generator(99);
 
-/** n float32 values: normal * scale, with specials at every 7th place. */
-function values(n: number, scale = 1, specials: number[] = []): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = gen.normal() * scale;
-  specials.forEach((v, i) => {
-    if (i * 7 < n) a[i * 7] = v;
-  });
-  return a;
-}
+const values = (n: number, scale = 1, specials: number[] = []) => normalValues(gen, n, scale, specials);
 
 const tensor = (shape: number[], scale = 1, specials: number[] = []) => fromArray(values(shape.reduce((a, b) => a * b, 1), scale, specials), shape);
 
-function under<T>(b: Backend, fn: () => T): T {
-  const prev = backend();
-  setBackend(b);
-  try {
-    return fn();
-  } finally {
-    setBackend(prev);
-  }
-}
 
 /** The same bits from `fn` under the reference and under `b` (NaN matches NaN). */
 function sameBits(b: Backend, what: string, fn: () => (ArrayLike<number> | number)[]): void {

@@ -12,6 +12,7 @@ import { CharLMTask, findModel, type CharLMConfig } from '../src/tasks/char-lm/i
 import { DivergenceError, train, type TrainResult } from '../src/train/loop.js';
 import type { TrainOptions } from '../src/train/options.js';
 import { MemoryRunStorage } from '../src/train/storage.js';
+import { makeText } from './helpers/text.js';
 
 const FIXTURE = JSON.parse(readFileSync(new URL('../../test/fixtures/train-losses-seed3.json', import.meta.url), 'utf8')) as { losses: Record<string, number[]> };
 
@@ -22,15 +23,6 @@ class StepsOnly extends CharLMTask {
   }
 }
 
-/** A deterministic English-like text of about `n` characters. */
-function makeText(n: number, seed = 1): string {
-  const words = 'the whale ship sea captain ahab white call me ishmael some years ago never mind how long'.split(' ');
-  let s = seed;
-  const rand = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 8) / 16777216;
-  let out = '';
-  while (out.length < n) out += words[Math.floor(rand() * words.length)] + (rand() < 0.1 ? '.\n' : ' ');
-  return out.slice(0, n);
-}
 
 /** The task and loop options `loom train --model M` builds from its defaults, with `over` applied. */
 function setup(model: string, text: string, over: { batch: number; seq: number; steps: number; seed: number; size?: Record<string, unknown> } & Partial<TrainOptions>) {

@@ -14,32 +14,21 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import '../src/node.js'; // kernels read from disk, workers on node:worker_threads
-import { backend, setBackend, type Backend, type ConvGeometry } from '../src/backends/backend.js';
+import { type Backend, type ConvGeometry } from '../src/backends/backend.js';
 import { referenceBackend } from '../src/backends/reference.js';
 import { createWasmBackend, type WasmBackend } from '../src/backends/wasm/backend.js';
 import { fromArray } from '../src/core/creation.js';
 import { Generator } from '../src/core/random.js';
 import { Tensor } from '../src/core/tensor.js';
 import { adaptiveAvgPool2d, avgPool2d, batchNorm, conv1d, conv2d, maxPool2d, type ConvOptions, type PaddingMode } from '../src/nn/index.js';
+import { normalValues, under } from './helpers/backends.js';
 
 const gen = new Generator(4321);
 
 function randomTensor(shape: number[], scale = 1): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = gen.normal() * scale;
-  return fromArray(a, shape);
+  return fromArray(normalValues(gen, shape.reduce((a, b) => a * b, 1), scale), shape);
 }
 
-function under<T>(b: Backend, fn: () => T): T {
-  const prev = backend();
-  setBackend(b);
-  try {
-    return fn();
-  } finally {
-    setBackend(prev);
-  }
-}
 
 /** |got - want| <= atol + rtol |want| everywhere (rtol = atol = 0: bit for bit, NaN matching NaN). */
 function close(got: ArrayLike<number>, want: ArrayLike<number>, what: string, rtol: number, atol: number): void {
