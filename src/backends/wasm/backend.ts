@@ -78,14 +78,19 @@ export async function createWasmBackend(o: WasmBackendOptions = {}): Promise<Was
       const la = layout(a);
       const lb = layout(b);
       if (!la || !lb || c.colStride !== 1) return referenceBackend.matmul(batch, M, N, K, a, b, c, accumulate);
-      const args = { M, N, K, lda: la.ld, ldb: lb.ld, ldc: c.rowStride, transA: la.trans, transB: lb.trans, alpha: 1, beta: accumulate ? 1 : 0, scratch };
+      // one object literal of a fixed shape per call (spreading a shared one costs more than the product
+      // itself for the one-row products of generation)
+      const [lda, ldb, ldc, transA, transB, beta] = [la.ld, lb.ld, c.rowStride, la.trans, lb.trans, accumulate ? 1 : 0];
       if (batch > 1 && (pool.threads === 1 || batch >= pool.threads) && M * N * K < SMALL_PRODUCT_MACS) {
-        const strides = { strideA: a.batchStride * 4, strideB: b.batchStride * 4, strideC: c.batchStride * 4 };
-        pool.run('sgemmBatch', batch, { ...args, a: a.off, b: b.off, c: c.off, ...strides });
+        pool.run('sgemmBatch', batch, {
+          a: a.off, b: b.off, c: c.off, M, N, K, lda, ldb, ldc, transA, transB, alpha: 1, beta, scratch,
+          strideA: a.batchStride * 4, strideB: b.batchStride * 4, strideC: c.batchStride * 4,
+        });
         return;
       }
       for (let p = 0; p < batch; p++) {
-        pool.sgemm({ ...args, a: a.off + p * a.batchStride, b: b.off + p * b.batchStride, c: c.off + p * c.batchStride });
+        const [ap, bp, cp] = [a.off + p * a.batchStride, b.off + p * b.batchStride, c.off + p * c.batchStride];
+        pool.sgemm({ a: ap, b: bp, c: cp, M, N, K, lda, ldb, ldc, transA, transB, alpha: 1, beta, scratch });
       }
     },
 
