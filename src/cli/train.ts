@@ -19,9 +19,9 @@ import { join, resolve } from 'node:path';
 import { DataError, mobyDick, readTextFile, textHash } from '../data/corpus.js';
 import { CheckpointError, decodeCheckpoint, type Checkpoint } from '../io/checkpoint.js';
 import type { SaveHook } from '../io/checkpoint-dir.js';
-import { charLMConfigProblem, charLMModel, CharLMTask, DEFAULT_MODEL, findModel, FINAL_SAMPLING, MODELS, type CharLMConfig, type ModelSpec, type SizeFlag } from '../tasks/char-lm/index.js';
+import { charLMConfigProblem, charLMModel, configProblem, CharLMTask, DEFAULT_MODEL, findModel, FINAL_SAMPLING, MODELS, type CharLMConfig, type ModelSpec, type SizeFlag } from '../tasks/char-lm/index.js';
 import { DivergenceError, train as runTraining, type ProgressEvent } from '../train/loop.js';
-import { NodeRunStorage } from '../train/node-storage.js';
+import { NodeRunStorage, runDirectoryProblem } from '../train/node-storage.js';
 import { trainOptionsProblem, type TrainOptions } from '../train/options.js';
 import type { CharVocab } from '../data/vocab.js';
 import { num, UsageError, type Command } from './args.js';
@@ -93,6 +93,8 @@ async function train(v: Flags): Promise<number> {
   if (modelFlag !== undefined && !findModel(modelFlag))
     throw new UsageError(`unknown model '${modelFlag}'; --model takes ${MODELS.map((m) => m.name).join(', ')}`);
   const out = typeof v.out === 'string' ? v.out : join('runs', modelFlag ?? DEFAULT_MODEL);
+  const outProblem = runDirectoryProblem(out);
+  if (outProblem) throw new UsageError(`--out '${out}': ${outProblem}`);
   const storage = new NodeRunStorage(out, crashHook());
   const ckptDir = storage.checkpointLocation;
   const earlierRun = storage.hasCheckpoint();
@@ -262,6 +264,8 @@ function modelConfigFromFlags(v: Flags, spec: ModelSpec, seq: number): Record<st
     config[key] = num(v, flag, 0, { int: true, min: 1 });
   }
   if (spec.seqKey) config[spec.seqKey] = seq;
+  const problem = configProblem(spec, { ...config, vocabSize: 1 });
+  if (problem) throw new UsageError(`${problem} (the size flags set ${sizeFlags(spec)})`);
   return config;
 }
 

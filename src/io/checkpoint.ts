@@ -153,6 +153,8 @@ export function decodeCheckpoint(files: CheckpointFiles, dir: string): Checkpoin
     const ok = type === 'array' ? Array.isArray(v) : typeof v === type && v !== null;
     if (!ok) throw new CheckpointError(`checkpoint file '${path}' has no valid '${key}' entry (expected ${type === 'array' ? 'an' : 'a'} ${type}, got ${JSON.stringify(v)})`);
   }
+  if (!Number.isSafeInteger(record.step) || (record.step as number) < 0)
+    throw new CheckpointError(`checkpoint file '${path}' has step = ${JSON.stringify(record.step)}, expected a non-negative integer`);
   const digests = record.digests === undefined ? null : digestsProblem(record.digests);
   if (digests) throw new CheckpointError(`checkpoint file '${path}' has an invalid ${digests}`);
   const meta = version < 2 ? upgradeV1(record) : (record as unknown as CheckpointMeta);

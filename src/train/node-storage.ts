@@ -4,8 +4,8 @@
  *   DIR/checkpoint/     the latest checkpoint, written atomically (src/io/checkpoint-dir.ts)
  *   DIR/metrics.jsonl   one JSON line per step (`{"step", "loss", "lr", ...}`) and per evaluation
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { CheckpointFiles } from '../io/checkpoint.js';
 import { hasCheckpointDir, readCheckpointDir, writeCheckpointDir, type SaveHook } from '../io/checkpoint-dir.js';
 import type { MetricsRecord, RunStorage } from './storage.js';
@@ -58,4 +58,35 @@ export class NodeRunStorage implements RunStorage {
   appendMetrics(record: MetricsRecord): void {
     appendFileSync(this.metricsPath, `${JSON.stringify(record)}\n`);
   }
+}
+
+/** Kernel file systems: a run directory there would spin (procfs) or be refused part-way (sysfs, devices). */
+const SPECIAL = ['/proc', '/sys', '/dev'];
+
+/**
+ * Why `dir` cannot hold a run, or null once it exists and takes a file: checked before any training, so
+ * that a bad `--out` costs nothing. Creates the missing directories one level at a time (a recursive
+ * mkdir can retry forever on procfs).
+ */
+export function runDirectoryProblem(dir: string): string | null {
+  if (dir.trim() === '') return 'the run directory is empty; name a directory';
+  const abs = resolve(dir);
+  const missing: string[] = [];
+  let existing = abs;
+  while (!existsSync(existing)) {
+    missing.unshift(existing);
+    existing = dirname(existing);
+  }
+  const real = realpathSync(existing);
+  if (SPECIAL.some((d) => real === d || real.startsWith(`${d}/`))) return `'${real}' is on a kernel file system, not a place for files`;
+  if (!statSync(real).isDirectory()) return missing.length ? `'${existing}' is a file, so nothing can lie under it` : 'it is a file, not a directory';
+  try {
+    for (const d of missing) mkdirSync(d);
+    const probe = join(abs, `.loom-write-test-${process.pid}`);
+    writeFileSync(probe, '');
+    rmSync(probe);
+  } catch (e) {
+    return `it cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
+  }
+  return null;
 }

@@ -9,6 +9,7 @@ import { CharVocab } from '../../data/vocab.js';
 import { CheckpointError, loadCheckpointWeights, type Checkpoint } from '../../io/checkpoint.js';
 import type { LanguageModel } from './language-model.js';
 import { configProblem, findModel, MODELS, type ModelSpec } from './models.js';
+import { charLMConfigProblem } from './task.js';
 
 export interface CharLMModel {
   spec: ModelSpec;
@@ -31,6 +32,8 @@ export function charLMModel(ckpt: Checkpoint, model?: string): CharLMModel {
   if (model !== undefined && model !== meta.model) throw new CheckpointError(`checkpoint '${dir}' is for the model '${meta.model}', not '${model}' as requested`);
   const problem = configProblem(spec, meta.config);
   if (problem) throw new CheckpointError(`checkpoint file '${where}' has an invalid model config: ${problem}`);
+  const taskProblem = charLMConfigProblem(meta.taskConfig);
+  if (taskProblem) throw new CheckpointError(`checkpoint file '${where}' has an invalid task config: ${taskProblem}`);
   let vocab: CharVocab;
   try {
     vocab = CharVocab.fromJSON(meta.vocab);

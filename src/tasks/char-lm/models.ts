@@ -113,7 +113,8 @@ export function findModel(name: string): ModelSpec | undefined {
 
 /**
  * Checks a config read from a file against the model's defaults: every key present with the same type,
- * no unknown keys, a positive integer vocabSize. Returns the problem as a phrase, or null.
+ * no unknown keys, positive integer sizes (vocabSize included), heads that divide the embedding. Returns the
+ * problem as a phrase, or null.
  */
 export function configProblem(spec: ModelSpec, config: unknown): string | null {
   if (typeof config !== 'object' || config === null || Array.isArray(config)) return `the config must be an object, got ${JSON.stringify(config)}`;
@@ -124,6 +125,9 @@ export function configProblem(spec: ModelSpec, config: unknown): string | null {
     if (typeof c[k] !== typeof v) return `the ${spec.name} config has ${k} = ${JSON.stringify(c[k])}, expected a ${typeof v}`;
   }
   for (const k of Object.keys(c)) if (!(k in want)) return `the ${spec.name} config has an unknown key '${k}'`;
-  if (!Number.isInteger(c.vocabSize) || (c.vocabSize as number) < 1) return `vocabSize must be a positive integer, got ${JSON.stringify(c.vocabSize)}`;
+  for (const [k, v] of Object.entries(want))
+    if (Number.isInteger(v) && (v as number) >= 1 && (!Number.isInteger(c[k]) || (c[k] as number) < 1)) return `the ${spec.name} config has ${k} = ${JSON.stringify(c[k])}, expected a positive integer`;
+  if (typeof c.nEmbd === 'number' && typeof c.nHead === 'number' && c.nEmbd % c.nHead !== 0)
+    return `the ${spec.name} config has ${c.nEmbd} embedding channels, which ${c.nHead} heads cannot share: nEmbd must be a multiple of nHead`;
   return null;
 }
