@@ -3,8 +3,12 @@
  *
  *   DIR/checkpoint/     the latest checkpoint, written atomically (src/io/checkpoint-dir.ts)
  *   DIR/metrics.jsonl   one JSON line per step (`{"step", "loss", "lr", ...}`) and per evaluation
+ *
+ * A new run in the directory of an earlier one writes its metrics beside the old ones
+ * (`metrics.jsonl.new`) until its first checkpoint replaces the old checkpoint; then its metrics replace
+ * the old ones. Until then, a kill leaves the earlier run whole: its checkpoint with its metrics.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { CheckpointFiles } from '../io/checkpoint.js';
 import { hasCheckpointDir, readCheckpointDir, writeCheckpointDir, type SaveHook } from '../io/checkpoint-dir.js';
@@ -13,6 +17,8 @@ import type { MetricsRecord, RunStorage } from './storage.js';
 export class NodeRunStorage implements RunStorage {
   readonly checkpointLocation: string;
   readonly metricsPath: string;
+  /** Where the metrics go: metricsPath, or its `.new` sibling while an earlier run's checkpoint stands. */
+  private metricsTarget: string;
 
   /** `hook` is called after each stage of every checkpoint save (a test hook, see SaveHook). */
   constructor(
@@ -21,6 +27,7 @@ export class NodeRunStorage implements RunStorage {
   ) {
     this.checkpointLocation = join(dir, 'checkpoint');
     this.metricsPath = join(dir, 'metrics.jsonl');
+    this.metricsTarget = this.metricsPath;
   }
 
   hasCheckpoint(): boolean {
@@ -29,6 +36,10 @@ export class NodeRunStorage implements RunStorage {
 
   writeCheckpoint(files: CheckpointFiles): void {
     writeCheckpointDir(this.checkpointLocation, files, this.hook);
+    if (this.metricsTarget !== this.metricsPath) {
+      renameSync(this.metricsTarget, this.metricsPath);
+      this.metricsTarget = this.metricsPath;
+    }
   }
 
   readCheckpoint(): CheckpointFiles | null {
@@ -52,11 +63,14 @@ export class NodeRunStorage implements RunStorage {
         .map((line) => `${line}\n`)
         .join('');
     }
-    writeFileSync(this.metricsPath, kept);
+    const pending = `${this.metricsPath}.new`;
+    rmSync(pending, { force: true }); // a new run killed before its first checkpoint
+    this.metricsTarget = keepUpTo === 0 && this.hasCheckpoint() ? pending : this.metricsPath;
+    writeFileSync(this.metricsTarget, kept);
   }
 
   appendMetrics(record: MetricsRecord): void {
-    appendFileSync(this.metricsPath, `${JSON.stringify(record)}\n`);
+    appendFileSync(this.metricsTarget, `${JSON.stringify(record)}\n`);
   }
 }
 
