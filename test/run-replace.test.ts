@@ -2,6 +2,7 @@
  * A new run in the directory of an earlier one replaces that run's files only when its first checkpoint
  * is written: killed before then, the directory still holds the earlier run whole (its checkpoint and
  * its metrics); after, the new run's checkpoint and metrics.
+ * The Node storage also refuses, at its first write, a directory that cannot hold a run.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { NodeRunStorage } from '../src/train/node-storage.js';
 import { makeText } from './helpers/text.js';
 
 const LOOM = fileURLToPath(new URL('../../bin/loom.js', import.meta.url));
@@ -34,4 +36,10 @@ test('a new run killed before its first checkpoint leaves the earlier run whole;
   assert.notEqual(now.config, earlier.config);
   assert.equal(now.metrics.split('\n').filter((l) => l.includes('"loss"')).length, 4);
   assert.ok(!existsSync(join(out, 'metrics.jsonl.new')));
+});
+
+test('NodeRunStorage refuses a run directory on a kernel file system at its first write, without spinning', () => {
+  const storage = new NodeRunStorage('/proc/loom-run');
+  assert.match(storage.prepare()!, /'\/proc' is on a kernel file system/);
+  assert.throws(() => storage.startMetrics(0), /run directory '\/proc\/loom-run': '\/proc' is on a kernel file system/);
 });

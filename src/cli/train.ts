@@ -21,7 +21,7 @@ import { CheckpointError, decodeCheckpoint, type Checkpoint } from '../io/checkp
 import type { SaveHook } from '../io/checkpoint-dir.js';
 import { charLMConfigProblem, charLMModel, configProblem, CharLMTask, DEFAULT_MODEL, findModel, FINAL_SAMPLING, MODELS, type CharLMConfig, type ModelSpec, type SizeFlag } from '../tasks/char-lm/index.js';
 import { DivergenceError, train as runTraining, type ProgressEvent } from '../train/loop.js';
-import { NodeRunStorage, runDirectoryProblem } from '../train/node-storage.js';
+import { NodeRunStorage } from '../train/node-storage.js';
 import { trainOptionsProblem, type TrainOptions } from '../train/options.js';
 import type { CharVocab } from '../data/vocab.js';
 import { num, UsageError, type Command } from './args.js';
@@ -93,9 +93,9 @@ async function train(v: Flags): Promise<number> {
   if (modelFlag !== undefined && !findModel(modelFlag))
     throw new UsageError(`unknown model '${modelFlag}'; --model takes ${MODELS.map((m) => m.name).join(', ')}`);
   const out = typeof v.out === 'string' ? v.out : join('runs', modelFlag ?? DEFAULT_MODEL);
-  const outProblem = runDirectoryProblem(out);
-  if (outProblem) throw new UsageError(`--out '${out}': ${outProblem}`);
   const storage = new NodeRunStorage(out, crashHook());
+  const outProblem = storage.prepare(); // before any data is read or any line printed
+  if (outProblem) throw new UsageError(`--out '${out}': ${outProblem}`);
   const ckptDir = storage.checkpointLocation;
   const earlierRun = storage.hasCheckpoint();
   let ckpt: Checkpoint | undefined;

@@ -19,6 +19,8 @@ export class NodeRunStorage implements RunStorage {
   readonly metricsPath: string;
   /** Where the metrics go: metricsPath, or its `.new` sibling while an earlier run's checkpoint stands. */
   private metricsTarget: string;
+  /** prepare()'s answer, once asked. */
+  private prepared: string | null | undefined;
 
   /** `hook` is called after each stage of every checkpoint save (a test hook, see SaveHook). */
   constructor(
@@ -46,9 +48,20 @@ export class NodeRunStorage implements RunStorage {
     return this.hasCheckpoint() ? readCheckpointDir(this.checkpointLocation) : null;
   }
 
+  /**
+   * Makes the run directory, or says why it cannot hold a run (see prepareRunDirectory); a caller that
+   * wants the answer before any work (the CLI, before it reads data) asks first, the loop's first
+   * write asks again at no cost.
+   */
+  prepare(): string | null {
+    if (this.prepared === undefined) this.prepared = prepareRunDirectory(this.dir);
+    return this.prepared;
+  }
+
   /** A fresh run starts metrics.jsonl anew; a resumed one keeps the records up to its checkpoint's step. */
   startMetrics(keepUpTo: number): void {
-    mkdirSync(this.dir, { recursive: true });
+    const problem = this.prepare();
+    if (problem) throw new Error(`run directory '${this.dir}': ${problem}`);
     let kept = '';
     if (keepUpTo > 0 && existsSync(this.metricsPath)) {
       kept = readFileSync(this.metricsPath, 'utf8')
@@ -78,11 +91,11 @@ export class NodeRunStorage implements RunStorage {
 const SPECIAL = ['/proc', '/sys', '/dev'];
 
 /**
- * Why `dir` cannot hold a run, or null once it exists and takes a file: checked before any training, so
- * that a bad `--out` costs nothing. Creates the missing directories one level at a time (a recursive
- * mkdir can retry forever on procfs).
+ * Creates `dir` for a run and returns null once it exists and takes a file, or says why it cannot hold
+ * a run. Creates the missing directories one level at a time (a recursive mkdir can retry forever on
+ * procfs).
  */
-export function runDirectoryProblem(dir: string): string | null {
+export function prepareRunDirectory(dir: string): string | null {
   if (dir.trim() === '') return 'the run directory is empty; name a directory';
   const abs = resolve(dir);
   const missing: string[] = [];
