@@ -116,3 +116,13 @@ test('a missing hidden.safetensors is refused on resume instead of restarting th
   const copy = damaged('no-hidden', (ckpt) => rmSync(join(ckpt, 'hidden.safetensors')));
   refused(loom('train', '--out', copy, '--resume', '--steps', '4'), 'hidden.safetensors', /is missing, but the checkpoint was saved with it/);
 });
+
+test('a config.json whose digests are not file names and SHA-256 digests is refused in one sentence', () => {
+  const copy = damaged('bad-digests', (ckpt) => {
+    const path = join(ckpt, 'config.json');
+    const meta = JSON.parse(readFileSync(path, 'utf8')) as { digests: Record<string, string> };
+    meta.digests['model.safetensors'] = 'not-a-digest';
+    writeFileSync(path, JSON.stringify(meta));
+  });
+  refused(loom('eval', '--checkpoint', copy), 'config.json', /is invalid: 'digests' has "not-a-digest" for 'model\.safetensors', not a SHA-256/);
+});

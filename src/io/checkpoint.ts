@@ -155,8 +155,8 @@ export function decodeCheckpoint(files: CheckpointFiles, dir: string): Checkpoin
   }
   if (!Number.isSafeInteger(record.step) || (record.step as number) < 0)
     throw new CheckpointError(`checkpoint file '${path}' has step = ${JSON.stringify(record.step)}, expected a non-negative integer`);
-  const digests = record.digests === undefined ? null : digestsProblem(record.digests);
-  if (digests) throw new CheckpointError(`checkpoint file '${path}' has an invalid ${digests}`);
+  const digestProblem = record.digests === undefined ? null : digestsProblem(record.digests);
+  if (digestProblem) throw new CheckpointError(`checkpoint file '${path}' is invalid: ${digestProblem}`);
   const meta = version < 2 ? upgradeV1(record) : (record as unknown as CheckpointMeta);
   return { dir, meta, files };
 }
