@@ -2,6 +2,10 @@
 // without either (the way PyTorch code is written) runs in constant memory.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { heap, noGrad, randn, scope, zeros, Generator, type Tensor } from '../src/node.js';
 
 /** liveBytes with no garbage pending. */
@@ -47,6 +51,23 @@ test('unreachable tensors are reclaimed without dispose or scope, synchronously 
   for (let i = 0; i < 200; i++) zeros([64 * 1024]); // 256 KiB each, 50 MiB in all, dropped at once
   assert.ok(heap.liveBytes - before <= heap.collectEvery + (256 << 10), `${heap.liveBytes - before} bytes still live`);
   assert.equal(settled(), before);
+});
+
+test('a process that exits with unreclaimed tensors exits cleanly', () => {
+  // V8 runs pending finalizers while Node shuts down; a registry of a vm context aborted the process
+  // there (SIGABRT, "illegal access"), so tensors left for the collector at exit must be harmless.
+  const dir = mkdtempSync(join(tmpdir(), 'loom-exit-'));
+  const script = join(dir, 'exit.mjs');
+  writeFileSync(script, `
+    import { runInNewContext } from 'node:vm';
+    import { zeros } from ${JSON.stringify(new URL('../src/node.js', import.meta.url).href)};
+    process.on('exit', () => { for (let i = 0; i < 2000; i++) zeros([16]); runInNewContext('gc')(); });`);
+  for (let run = 0; run < 3; run++) {
+    const r = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.signal, null, `run ${run} ended by ${r.signal}: ${r.stderr.slice(0, 300)}`);
+    assert.equal(r.status, 0, r.stderr);
+  }
+  rmSync(dir, { recursive: true });
 });
 
 test('a training loop written the obvious way runs in constant memory', (t) => {
