@@ -6,22 +6,26 @@ import { CheckpointError } from '../io/checkpoint.js';
 import { SafetensorsError } from '../io/safetensors.js';
 import { UsageError, runCommand, type Command } from './args.js';
 import { benchCommand } from './bench.js';
-import { evalCommand } from './eval.js';
 import { parityCommand } from './parity.js';
-import { sampleCommand } from './sample.js';
-import { trainCommand } from './train.js';
+import { resolveTaskCommand, taskCommandNames, TASKS } from './tasks.js';
 
-const commands: Command[] = [trainCommand, sampleCommand, evalCommand, parityCommand, benchCommand];
+/** Commands that belong to no task. */
+const commands: Command[] = [parityCommand, benchCommand];
 
 function usage(): string {
-  const w = Math.max(...commands.map((c) => c.name.length)) + 2;
+  const taskCommands = TASKS.flatMap((t) => t.commands.map((c) => ({ name: c.name, summary: `${c.summary} (${t.name})` })));
+  const w = Math.max(...[...taskCommands, ...commands].map((c) => c.name.length)) + 2;
+  const tw = Math.max(...TASKS.map((t) => t.name.length)) + 2;
   return [
     'loom — sequence models in TypeScript',
     '',
-    'usage: loom <command> [options]   (loom <command> --help for its options)',
+    'usage: loom <command> [--task NAME] [options]   (loom <command> --help for its options)',
     '',
     'commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(w)}${c.summary}`),
+    ...[...taskCommands, ...commands].map((c) => `  ${c.name.padEnd(w)}${c.summary}`),
+    '',
+    "tasks (loom train --task NAME; the other task commands follow the checkpoint's task):",
+    ...TASKS.map((t) => `  ${t.name.padEnd(tw)}${t.summary}`),
   ].join('\n');
 }
 
@@ -31,8 +35,13 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage());
     return name ? 0 : 1;
   }
+  if (taskCommandNames().includes(name)) {
+    const { command, argv: own } = resolveTaskCommand(name, rest);
+    return runCommand(command, own);
+  }
   const cmd = commands.find((c) => c.name === name);
-  if (!cmd) throw new UsageError(`unknown command '${name}'; commands: ${commands.map((c) => c.name).join(', ')}`);
+  const all = [...taskCommandNames(), ...commands.map((c) => c.name)];
+  if (!cmd) throw new UsageError(`unknown command '${name}'; commands: ${all.join(', ')}`);
   return runCommand(cmd, rest);
 }
 

