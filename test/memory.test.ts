@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { heap, noGrad, randn, scope, zeros, Generator, type Tensor } from '../src/node.js';
+import { Heap } from '../src/core/memory.js';
 
 /** liveBytes with no garbage pending. */
 function settled(): number {
@@ -43,6 +44,23 @@ test('scope() releases what was made inside except its result and kept storages'
   assert.equal(kept!.storage.released, false);
   assert.equal(heap.liveBytes, before + 512 + 64 + 64); // out, parts[0], kept
   assert.deepEqual(out.select(0, 0).slice(0, 0, 2).tolist(), [2, 2]);
+});
+
+test('blocks freed small serve a large request: free buddies merge before the memory grows', () => {
+  const h = new Heap(1, false); // 64 KiB, unshared: a heap of its own
+  const small = Array.from({ length: 4096 }, () => h.alloc(1000)); // 1 KiB blocks, 4 MiB
+  for (const p of small) assert.equal(p % 1024, 0, 'a block is aligned to its size');
+  const reserved = h.reservedBytes;
+  for (const p of small) h.release(p, true);
+  const big = h.alloc(2 << 20); // 2 MiB: only merged 1 KiB blocks can give it without growing
+  assert.equal(h.reservedBytes, reserved);
+  assert.equal(big % (2 << 20), 0);
+  assert.equal(h.liveBytes, 2 << 20);
+  // and a large block freed serves small ones, halved, without growing either (2 MiB of 1 KiB blocks)
+  h.release(big, true);
+  const again = Array.from({ length: 2048 }, () => h.alloc(1024));
+  assert.equal(h.reservedBytes, reserved);
+  assert.equal(new Set(again).size, again.length);
 });
 
 test('unreachable tensors are reclaimed without dispose or scope, synchronously in Node', () => {

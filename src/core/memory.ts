@@ -2,8 +2,11 @@
  * The tensor heap: one WebAssembly.Memory that every tensor's storage lives in, so WebAssembly kernels
  * (and worker threads, the memory is shared) read and write tensors in place, without copies.
  *
- * The allocator is written in TypeScript: power-of-two size classes with free lists, 64-byte aligned
- * blocks (a cache line, and four 128-bit SIMD lanes), and a bump pointer that grows the memory on demand.
+ * The allocator is written in TypeScript: a buddy allocator of power-of-two size classes, each block
+ * aligned to its size (at least 64 bytes: a cache line, and four 128-bit SIMD lanes), with a free list
+ * per class and a bump pointer that grows the memory on demand. Release pushes the block on its free
+ * list; a request takes a block of its class, or halves a larger free one; before the memory would grow,
+ * free buddies merge back (coalesce), so memory freed in small blocks serves large requests later.
  * The memory ends at 4 GiB (wasm32), so the largest block is 2 GiB; a request that cannot fit is refused
  * at once with an OutOfMemoryError.
  *
@@ -45,6 +48,8 @@ export class OutOfMemoryError extends RangeError {
 }
 
 const GiB = 2 ** 30;
+/** The first multiple of `align` (a power of two) at or above `n`. */
+const alignUp = (n: number, align: number): number => Math.ceil(n / align) * align;
 /** Bytes in GiB with two decimals, rounded up, or down (`down`) for what is left. */
 const gib = (bytes: number, down = false): string => `${(down ? Math.floor : Math.ceil)((bytes / GiB) * 100) / 100} GiB`;
 
@@ -144,22 +149,99 @@ export class Heap {
     const budget = this.budget;
     if (this.sinceCollect > budget) this.collect();
     else this.registry.cleanupSome?.();
-    let ptr = this.free[c]?.pop();
-    // collect rather than grow; not again before a quarter budget, or a full heap would collect per block
-    const mustGrow = ptr === undefined && this.top + size > this.reservedBytes;
-    if (mustGrow && (this.sinceCollect > budget / 4 || this.top + size > LIMIT_BYTES)) {
-      this.collect();
-      ptr = this.free[c]?.pop();
+    let ptr = this.takeFree(c);
+    const end = alignUp(this.top, size) + size;
+    if (ptr === undefined && end > this.reservedBytes) {
+      // merge free buddies, then collect garbage, rather than grow; collect not again before a quarter
+      // budget, or a full heap would collect per block
+      this.coalesce();
+      ptr = this.takeFree(c);
+      if (ptr === undefined && (this.sinceCollect > budget / 4 || end > LIMIT_BYTES)) {
+        this.collect();
+        this.coalesce();
+        ptr = this.takeFree(c);
+      }
     }
     if (ptr === undefined) {
-      ptr = this.top;
-      if (ptr + size > LIMIT_BYTES) throw outOfMemory(bytes, `it needs a ${gib(size)} block and only ${gib(LIMIT_BYTES - ptr, true)} of ${LIMIT} is left`);
+      ptr = alignUp(this.top, size);
+      if (ptr + size > LIMIT_BYTES) throw outOfMemory(bytes, `it needs a ${gib(size)} block and the largest block left within ${LIMIT} is ${gib(this.largestBlockLeft(), true)}`);
       this.ensure(ptr + size, bytes);
+      this.freeRange(this.top, ptr); // the alignment gap, as free blocks
       this.top = ptr + size;
       this.classAt.set(ptr, c);
     }
     this.liveBytes += size;
     return ptr;
+  }
+
+  /** A free block of class c: from its free list, or the lower part of a larger free block split in halves. */
+  private takeFree(c: number): number | undefined {
+    const own = this.free[c]?.pop();
+    if (own !== undefined) return own;
+    for (let k = c + 1; k <= MAX_CLASS; k++) {
+      const big = this.free[k]?.pop();
+      if (big === undefined) continue;
+      // halve it down to class c: each upper half (class j, aligned to 2^j) goes to its free list
+      for (let j = k - 1; j >= c; j--) {
+        (this.free[j] ??= []).push(big + 2 ** j);
+        this.classAt.set(big + 2 ** j, j);
+      }
+      this.classAt.set(big, c);
+      return big;
+    }
+    return undefined;
+  }
+
+  /**
+   * Merges free buddies into blocks of the next class, bottom up (a block of class c sits at a multiple
+   * of 2^c, its buddy at ptr XOR 2^c). Free lists never merge on release, which keeps release a push;
+   * this runs only before the memory would grow or a request would fail, so that blocks freed in one
+   * size (a long sequence's many small steps) serve a request of another (the validation's large logits).
+   */
+  private coalesce(): void {
+    for (let c = MIN_CLASS; c < MAX_CLASS; c++) {
+      const list = this.free[c];
+      if (!list || list.length < 2) continue;
+      const size = 2 ** c;
+      const isFree = new Set(list);
+      const kept: number[] = [];
+      for (const ptr of list) {
+        if (!isFree.has(ptr)) continue; // merged already, as the buddy of an earlier one
+        const lower = ptr % (2 * size) === 0;
+        const buddy = lower ? ptr + size : ptr - size;
+        if (isFree.has(buddy)) {
+          isFree.delete(buddy);
+          const merged = lower ? ptr : buddy;
+          if (!lower) this.classAt.delete(ptr);
+          else this.classAt.delete(buddy);
+          this.classAt.set(merged, c + 1);
+          (this.free[c + 1] ??= []).push(merged);
+        } else kept.push(ptr);
+        isFree.delete(ptr);
+      }
+      this.free[c] = kept;
+    }
+  }
+
+  /** The largest block a request could still get: a free one, or one above the bump pointer. */
+  private largestBlockLeft(): number {
+    let largest = 0;
+    for (let c = MIN_CLASS; c <= MAX_CLASS; c++) {
+      if (this.free[c]?.length) largest = 2 ** c;
+      if (alignUp(this.top, 2 ** c) + 2 ** c <= LIMIT_BYTES) largest = Math.max(largest, 2 ** c);
+    }
+    return largest;
+  }
+
+  /** Puts [start, end) on the free lists as the largest aligned blocks that tile it. */
+  private freeRange(start: number, end: number): void {
+    while (start < end) {
+      let c = MIN_CLASS;
+      while (c < MAX_CLASS && start % 2 ** (c + 1) === 0 && start + 2 ** (c + 1) <= end) c++;
+      (this.free[c] ??= []).push(start);
+      this.classAt.set(start, c);
+      start += 2 ** c;
+    }
   }
 
   private readonly classAt = new Map<number, number>();
