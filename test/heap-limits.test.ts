@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MODELS } from '../src/tasks/char-lm/index.js';
 
 const INDEX = new URL('../src/node.js', import.meta.url).href;
 const LOOM = fileURLToPath(new URL('../../bin/loom.js', import.meta.url));
@@ -85,7 +86,22 @@ test('loom train with a sequence whose attention cannot fit: one sentence on std
   assert.equal(r.status, 1, `exit code ${r.status}; stderr: ${r.stderr}`);
   const lines = r.stderr.trim().split('\n');
   assert.equal(lines.length, 1, `expected one line on stderr, got:\n${r.stderr}`);
-  assert.match(lines[0], /^loom: .*bytes.*4 GiB.*smaller batch/);
+  // refused before it starts: from the estimate, before the model and data lines
+  assert.match(lines[0], /^loom: a training step of this run needs about 16.11 GiB of tensor memory, more than the heap's limit of 4 GiB \(wasm32 memory\) can hold; use a smaller batch/);
+  assert.doesNotMatch(r.stdout, /^model:/m);
+});
+
+test("every char-lm model's default run is estimated well within the heap; a long window is not", () => {
+  for (const spec of MODELS) {
+    const config = { ...spec.defaults, vocabSize: 89 } as Record<string, unknown> & { vocabSize: number };
+    const { batch, seq } = spec.training;
+    const bytes = spec.stepBytes(config, batch, seq);
+    assert.ok(bytes > 0 && bytes < 2 ** 29, `${spec.name}: ${bytes} bytes`);
+    assert.ok(spec.stepBytes(config, batch, seq * 4) > 3.9 * bytes, `${spec.name} grows at least linearly in T`);
+  }
+  const gpt = MODELS.find((m) => m.name === 'gpt')!;
+  const config = { ...gpt.defaults, vocabSize: 89 } as { vocabSize: number };
+  assert.ok(gpt.stepBytes(config, 1, 4096) > 10 * gpt.stepBytes(config, 1, 1024), 'attention scores grow as T^2');
 });
 
 test('a byte count that is not a non-negative integer is refused; a huge one is out of memory, not a bad count', () => {

@@ -9,7 +9,9 @@ import '../src/node.js'; // the CLI's kernels (the Node entry): the fixture's lo
 import { mobyDick } from '../src/data/corpus.js';
 import { decodeCheckpoint, checkpointTensors } from '../src/io/checkpoint.js';
 import { CharLMTask, findModel, type CharLMConfig } from '../src/tasks/char-lm/index.js';
-import { DivergenceError, train, type TrainResult } from '../src/train/loop.js';
+import { DivergenceError, RunOutOfMemoryError, train, type TrainResult } from '../src/train/loop.js';
+import { OutOfMemoryError } from '../src/core/memory.js';
+import { zeros } from '../src/core/creation.js';
 import type { TrainOptions } from '../src/train/options.js';
 import { MemoryRunStorage } from '../src/train/storage.js';
 import { makeText } from './helpers/text.js';
@@ -133,6 +135,36 @@ describe('stopping', () => {
     assert.equal(ckpt.meta.step, 1);
     for (const [k, t] of checkpointTensors(ckpt, 'model.safetensors')!) assert.ok((t.toArray() as Float32Array).every(Number.isFinite), k);
     assert.equal(losses(storage).length, 1);
+  });
+
+  test('out of memory in a validation saves the run at that step first, and says so', async () => {
+    const { task, options } = setup('markov', text, { batch: 4, seq: 16, steps: 10, seed: 2, size: { embed: 8 }, evalEvery: 3, checkpointEvery: 100 });
+    const t = task();
+    t.evaluate = () => zeros([1_100_000_000]) && { metrics: {}, summary: '' }; // 4.4 GB: refused at once
+    const storage = new MemoryRunStorage();
+    await assert.rejects(train(t, options, { storage }), (e: unknown) => {
+      assert.ok(e instanceof RunOutOfMemoryError && e instanceof OutOfMemoryError);
+      assert.equal(e.checkpointStep, 3);
+      assert.match(e.message, /^cannot allocate 4400000000 bytes .* \(this happened in the validation after step 3; the checkpoint of step 3 is saved\)$/);
+      return true;
+    });
+    assert.equal(decodeCheckpoint(storage.checkpoint!, 'memory').meta.step, 3);
+  });
+
+  test('out of memory in a training step keeps the last checkpoint as it was', async () => {
+    const { task, options } = setup('markov', text, { batch: 4, seq: 16, steps: 10, seed: 2, size: { embed: 8 }, checkpointEvery: 2 });
+    const t = task();
+    const loss = t.loss.bind(t);
+    let calls = 0;
+    t.loss = (batch) => (++calls === 5 ? zeros([1_100_000_000]) : loss(batch));
+    const storage = new MemoryRunStorage();
+    await assert.rejects(train(t, options, { storage }), (e: unknown) => {
+      assert.ok(e instanceof RunOutOfMemoryError);
+      assert.equal(e.checkpointStep, 4);
+      assert.match(e.message, /\(this happened in training step 5; the checkpoint of step 4 is saved\)$/);
+      return true;
+    });
+    assert.equal(decodeCheckpoint(storage.checkpoint!, 'memory').meta.step, 4);
   });
 
   test('stopOnNonFinite: false trains on through NaN', async () => {

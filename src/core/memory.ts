@@ -60,6 +60,15 @@ function outOfMemory(bytes: number, why: string): OutOfMemoryError {
 }
 
 /**
+ * The refusal of a run estimated to need `bytes` of tensor memory at its peak (`what`: e.g. `a training
+ * step`), when that is more than the heap can ever hold; null when it may fit.
+ */
+export function heapRefusal(bytes: number, what: string): OutOfMemoryError | null {
+  if (bytes <= LIMIT_BYTES) return null;
+  return new OutOfMemoryError(`${what} needs about ${gib(bytes)} of tensor memory, more than ${LIMIT} can hold; use a smaller batch, sequence length or model`);
+}
+
+/**
  * How the platform collects garbage. Core knows none: by default only the event loop runs finalizers;
  * the Node entry (src/node.ts) installs a synchronous `gc()` and a registry with `cleanupSome()`.
  */

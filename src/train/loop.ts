@@ -19,6 +19,7 @@
  *     schedule: 'constant', warmup: 0, seed: 0, evalEvery: 100, checkpointEvery: 100 },
  *     { storage: new NodeRunStorage('runs/lstm'), onProgress: (e) => console.log(e) });
  */
+import { heapRefusal, OutOfMemoryError } from '../core/memory.js';
 import { defaultGenerator, manualSeed } from '../core/random.js';
 import { checkpointOptimizerState, checkpointTensors, CheckpointError, encodeCheckpoint, loadCheckpointWeights, type Checkpoint } from '../io/checkpoint.js';
 import type { Module } from '../nn/module.js';
@@ -70,6 +71,24 @@ export class DivergenceError extends Error {
   }
 }
 
+/**
+ * The heap ran out during the run (an OutOfMemoryError, so callers that catch those catch this too).
+ * Out of memory in a validation, the run is saved first (its state there is whole); in a training
+ * step, the last checkpoint stays as it was (the step had already drawn its batch).
+ */
+export class RunOutOfMemoryError extends OutOfMemoryError {
+  constructor(
+    cause: OutOfMemoryError,
+    /** Where: `in training step 7`, `in the validation after step 100`. */
+    readonly during: string,
+    /** The step of the checkpoint the run now has; null when none was saved. */
+    readonly checkpointStep: number | null,
+  ) {
+    super(`${cause.message} (this happened ${during}; ${checkpointStep === null ? 'no checkpoint was saved' : `the checkpoint of step ${checkpointStep} is saved`})`);
+    this.name = 'RunOutOfMemoryError';
+  }
+}
+
 export async function train<Config, Batch, State>(
   task: Task<Config, Batch, State>,
   options: TrainOptions,
@@ -83,6 +102,8 @@ export async function train<Config, Batch, State>(
   // ---- model, optimizer, schedule
   manualSeed(options.seed);
   const model = task.createModel();
+  const refusal = heapRefusal(task.memoryEstimate?.() ?? 0, 'a training step of this run');
+  if (refusal) throw refusal;
   const params = model.parameters();
   const opt: Optimizer =
     options.optimizer === 'adamw' ? new AdamW(params, { lr: options.lr, weightDecay: options.weightDecay }) : new Adam(params, { lr: options.lr });
@@ -119,6 +140,25 @@ export async function train<Config, Batch, State>(
     onProgress({ kind: 'checkpoint', step });
   };
   const log = (record: MetricsRecord) => storage.appendMetrics(record);
+  /** `fn`, a part of training step step + 1; out of memory there, the last checkpoint stays. */
+  const inStep = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof OutOfMemoryError) throw new RunOutOfMemoryError(e, `in training step ${step + 1}`, savedStep);
+      throw e;
+    }
+  };
+  /** The task's evaluation; out of memory there, the run is saved at this step first. */
+  const validation = async (kind: 'periodic' | 'final', during: string): Promise<Evaluation> => {
+    try {
+      return task.evaluate(kind);
+    } catch (e) {
+      if (!(e instanceof OutOfMemoryError)) throw e;
+      if (savedStep !== step) await save();
+      throw new RunOutOfMemoryError(e, during, savedStep);
+    }
+  };
 
   await storage.startMetrics(step);
   onProgress({ kind: 'start', step, steps, parameters: model.numParameters(), resumed: resumeFrom !== undefined });
@@ -129,17 +169,19 @@ export async function train<Config, Batch, State>(
   const t0 = performance.now();
   model.train();
   while (step < steps) {
-    const batch = task.nextBatch();
     const lr = opt.paramGroups[0].lr;
-    const loss = task.loss(batch);
-    opt.zeroGrad();
-    loss.backward();
-    // clipping returns the norm before it; with clip = 0 an infinite bound only measures it
-    const gradNorm = clip > 0 ? clipGradNorm(params, clip) : stopOnNonFinite ? clipGradNorm(params, Infinity) : undefined;
-    const value = loss.item();
+    const { batch, value, gradNorm } = inStep(() => {
+      const batch = task.nextBatch();
+      const loss = task.loss(batch);
+      opt.zeroGrad();
+      loss.backward();
+      // clipping returns the norm before it; with clip = 0 an infinite bound only measures it
+      const gradNorm = clip > 0 ? clipGradNorm(params, clip) : stopOnNonFinite ? clipGradNorm(params, Infinity) : undefined;
+      return { batch, value: loss.item(), gradNorm };
+    });
     if (stopOnNonFinite && !Number.isFinite(value)) throw new DivergenceError(step + 1, 'loss', value, savedStep);
     if (stopOnNonFinite && !Number.isFinite(gradNorm)) throw new DivergenceError(step + 1, 'gradient norm', gradNorm!, savedStep);
-    opt.step();
+    inStep(() => opt.step());
     sched?.step();
     step++;
 
@@ -148,7 +190,7 @@ export async function train<Config, Batch, State>(
     await log({ step, loss: value, lr, ...(gradNorm !== undefined ? { grad_norm: gradNorm } : {}), [`${task.unit}_per_s`]: Math.round(itemsPerSecond) });
     onProgress({ kind: 'step', step, steps, loss: value, lr, gradNorm, itemsPerSecond });
     if (evalEvery > 0 && step % evalEvery === 0 && step < steps) {
-      const evaluation = task.evaluate('periodic');
+      const evaluation = await validation('periodic', `in the validation after step ${step}`);
       await log({ step, ...evaluation.metrics });
       onProgress({ kind: 'eval', step, evaluation, final: false });
     }
@@ -162,7 +204,7 @@ export async function train<Config, Batch, State>(
   }
 
   // ---- the result: the full evaluation
-  const evaluation = task.evaluate('final');
+  const evaluation = await validation('final', `in the final validation, after step ${step}`);
   await log({ step, ...evaluation.metrics });
   onProgress({ kind: 'eval', step, evaluation, final: true });
   return { status: 'finished', step, evaluation };

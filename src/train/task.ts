@@ -53,6 +53,12 @@ export interface Task<Config, Batch, State> {
   describeModel(): ModelDescription;
   /** Builds the model. The loop seeds the global generator just before, so initialisation is reproducible. */
   createModel(): Module;
+  /**
+   * Roughly the peak tensor memory of one training step or evaluation, in bytes: the loop refuses a run
+   * that needs more than the heap can hold before it starts (a rough figure; it only has to tell a run
+   * that fits from one that is far too large). Optional.
+   */
+  memoryEstimate?(): number;
   /** The next training batch. */
   nextBatch(): Batch;
   /** Items (tokens, images) in a batch, for throughput. */

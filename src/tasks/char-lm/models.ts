@@ -44,7 +44,19 @@ export interface ModelSpec<C extends { vocabSize: number } = { vocabSize: number
   /** The config key that must hold `seq` (a GPT's block size), when the window length bounds the model. */
   seqKey?: keyof C & string;
   create(config: C): LanguageModel;
+  /**
+   * Roughly the peak bytes of tensor memory of a training step on B x T characters: the activations
+   * autograd keeps for backward and their gradients, counted in heap blocks (powers of two, >= 64 B).
+   */
+  stepBytes(config: C, B: number, T: number): number;
 }
+
+/** The heap block that holds n float32 values. */
+const block = (n: number): number => 2 ** Math.max(6, Math.ceil(Math.log2(Math.max(n * 4, 1))));
+/** Logits (B, T, V), their log-softmax and gradient. */
+const logitBytes = (B: number, T: number, V: number): number => 3 * block(B * T * V);
+/** Tensors of (B, H) a recurrent cell keeps per time step, forward and backward (gates, states, their gradients). */
+const CELL_TENSORS: Record<CellType, number> = { rnn: 4, gru: 12, lstm: 12 };
 
 function define<C extends { vocabSize: number }>(spec: ModelSpec<C>): ModelSpec {
   return spec as unknown as ModelSpec;
@@ -61,6 +73,7 @@ function charRNN(cell: CellType, summary: string): ModelSpec {
     flags: { embed: 'embed', hidden: 'hidden', layers: 'layers' },
     training: recurrentTraining,
     create: (config) => recurrentLM(new CharRNN(config)),
+    stepBytes: (c, B, T) => T * c.layers * CELL_TENSORS[cell] * block(B * c.hidden) + 2 * block(B * T * c.embed) + logitBytes(B, T, c.vocabSize),
   });
 }
 
@@ -82,6 +95,10 @@ function gpt<C extends LinearGPTConfig>(name: string, summary: string, defaults:
     // torch.optim.AdamW(model.parameters(), lr=1e-3): weight decay 0.01 on every parameter
     training: { steps: 600, batch: 16, seq: 128, lr: 1e-3, optimizer: 'adamw', weightDecay: 0.01, clip: 1 },
     create: (config) => gptLM(new GPT({ ...config, attention })),
+    // per layer: the scores (B, nh, T, T), masked, softmaxed and their gradients (softmax attention
+    // only), and some 20 tensors of (B, T, d) (q, k, v, projections, norms, the MLP's 4d, residuals)
+    stepBytes: (c, B, T) =>
+      c.nLayer * ((attention === 'softmax' ? 4 * block(B * c.nHead * T * T) : 0) + 20 * block(B * T * c.nEmbd)) + logitBytes(B, T, c.vocabSize),
   });
 }
 
@@ -100,6 +117,7 @@ export const MODELS: readonly ModelSpec[] = [
     flags: { embed: 'embed' },
     training: { steps: 400, batch: 32, seq: 64, lr: 0.01, optimizer: 'adam', weightDecay: 0, clip: 0 },
     create: (config) => windowLM(new MarkovLM(config), null, 1), // each position only sees the one before
+    stepBytes: (c, B, T) => 2 * block(B * T * c.embed) + logitBytes(B, T, c.vocabSize),
   }),
 ];
 

@@ -117,6 +117,10 @@ export class CharLMTask implements Task<CharLMConfig, CharLMBatch, CharLMState> 
     this.stream = spec.recurrent ? new StreamBatcher(train, config.batch, config.seq) : null;
   }
 
+  memoryEstimate(): number {
+    return this.spec.stepBytes(this.modelConfig as never, this.config.batch, this.config.seq);
+  }
+
   describeModel(): ModelDescription {
     return { name: this.spec.name, config: this.modelConfig, vocab: this.vocab.toJSON() };
   }
