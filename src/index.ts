@@ -34,6 +34,6 @@ export { WindowAttention, SwinBlock, PatchMerging, windowPartition, windowRevers
 export { CharRNN, charRNNDefaults, type CharRNNConfig } from './models/char-rnn.js';
 export { generate, pickToken, type SamplingOptions } from './models/sampling.js';
 export { CheckpointError, encodeCheckpoint, decodeCheckpoint, CHECKPOINT_VERSION, type Checkpoint, type CheckpointFiles, type CheckpointMeta } from './io/checkpoint.js';
-export { train, DivergenceError, RunOutOfMemoryError, MemoryRunStorage, trainOptionsProblem } from './train/index.js';
+export { train, DivergenceError, RunOutOfMemoryError, MemoryRunStorage, RunStorageError, trainOptionsProblem } from './train/index.js';
 export type { TrainOptions, TrainContext, TrainResult, ProgressEvent, RunStorage, MetricsRecord, Task, TaskFiles, Evaluation, ModelDescription } from './train/index.js';
 export { CharLMTask, MODELS, findModel, evaluateLoss, loadCharLM, charLMModel, type CharLMConfig, type CharLMBatch, type CharLMState, type LanguageModel } from './tasks/char-lm/index.js';

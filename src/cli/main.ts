@@ -4,6 +4,7 @@ import { OutOfMemoryError } from '../core/memory.js';
 import { DataError } from '../data/corpus.js';
 import { CheckpointError } from '../io/checkpoint.js';
 import { SafetensorsError } from '../io/safetensors.js';
+import { RunStorageError } from '../train/storage.js';
 import { UsageError, runCommand, type Command } from './args.js';
 import { benchCommand } from './bench.js';
 import { parityCommand } from './parity.js';
@@ -50,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
  * Anything else is a bug: the stack.
  */
 function isUserError(e: unknown): e is Error {
-  return e instanceof UsageError || e instanceof DataError || e instanceof CheckpointError || e instanceof SafetensorsError || e instanceof OutOfMemoryError;
+  return e instanceof UsageError || e instanceof DataError || e instanceof CheckpointError || e instanceof SafetensorsError || e instanceof OutOfMemoryError || e instanceof RunStorageError;
 }
 
 main(process.argv.slice(2)).then(

@@ -33,12 +33,18 @@ export function writeCheckpointDir(dir: string, files: CheckpointFiles, hook: Sa
   removeStaleTemps(dir);
   const tmp = `${dir}.tmp-${process.pid}`;
   const old = `${dir}.old`;
-  mkdirSync(tmp);
-  for (const [name, bytes] of files) {
-    writeSynced(join(tmp, name), bytes);
-    hook(`wrote ${name}`);
+  try {
+    mkdirSync(tmp);
+    for (const [name, bytes] of files) {
+      writeSynced(join(tmp, name), bytes);
+      hook(`wrote ${name}`);
+    }
+    fsyncPath(tmp);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    const previous = existsSync(dir) ? 'the previous checkpoint is intact' : 'no checkpoint was saved';
+    throw new CheckpointError(`cannot save the checkpoint '${dir}': ${writeFailure(e)}; ${previous}`);
   }
-  fsyncPath(tmp);
 
   if (existsSync(dir)) {
     rmSync(old, { recursive: true, force: true });
@@ -49,6 +55,15 @@ export function writeCheckpointDir(dir: string, files: CheckpointFiles, hook: Sa
   fsyncPath(parent);
   hook('renamed');
   rmSync(old, { recursive: true, force: true });
+}
+
+/** Why a write failed, for people: a full disk or quota said in words, other errors by their code. */
+export function writeFailure(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC') return 'the disk is full (ENOSPC); free some space and run again';
+  if (code === 'EDQUOT') return 'the disk quota is exhausted (EDQUOT)';
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return `it cannot be written (${code})`;
+  return code ?? (e as Error).message;
 }
 
 /** True when `dir` holds a checkpoint, or its `.old` copy that a read restores. */

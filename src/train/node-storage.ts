@@ -11,8 +11,8 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { CheckpointFiles } from '../io/checkpoint.js';
-import { hasCheckpointDir, readCheckpointDir, writeCheckpointDir, type SaveHook } from '../io/checkpoint-dir.js';
-import type { MetricsRecord, RunStorage } from './storage.js';
+import { hasCheckpointDir, readCheckpointDir, writeCheckpointDir, writeFailure, type SaveHook } from '../io/checkpoint-dir.js';
+import { RunStorageError, type MetricsRecord, type RunStorage } from './storage.js';
 
 export class NodeRunStorage implements RunStorage {
   readonly checkpointLocation: string;
@@ -79,11 +79,19 @@ export class NodeRunStorage implements RunStorage {
     const pending = `${this.metricsPath}.new`;
     rmSync(pending, { force: true }); // a new run killed before its first checkpoint
     this.metricsTarget = keepUpTo === 0 && this.hasCheckpoint() ? pending : this.metricsPath;
-    writeFileSync(this.metricsTarget, kept);
+    this.writeMetrics(() => writeFileSync(this.metricsTarget, kept));
   }
 
   appendMetrics(record: MetricsRecord): void {
-    appendFileSync(this.metricsTarget, `${JSON.stringify(record)}\n`);
+    this.writeMetrics(() => appendFileSync(this.metricsTarget, `${JSON.stringify(record)}\n`));
+  }
+
+  private writeMetrics(write: () => void): void {
+    try {
+      write();
+    } catch (e) {
+      throw new RunStorageError(`cannot write the metrics log '${this.metricsTarget}': ${writeFailure(e)}`);
+    }
   }
 }
 

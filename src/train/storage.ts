@@ -7,6 +7,14 @@ import type { CheckpointFiles } from '../io/checkpoint.js';
 
 export type Awaitable<T> = T | Promise<T>;
 
+/** A run's files cannot be written (a full disk, no permission): one sentence naming the file. */
+export class RunStorageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunStorageError';
+  }
+}
+
 /** One line of the metrics log: the step, and numbers by name (`loss`, `lr`, `val_loss`, ...). */
 export type MetricsRecord = { step: number } & Record<string, number>;
 
