@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MODELS } from '../src/tasks/char-lm/index.js';
+import { configProblem, MODELS } from '../src/tasks/char-lm/index.js';
 
 const INDEX = new URL('../src/node.js', import.meta.url).href;
 const LOOM = fileURLToPath(new URL('../../bin/loom.js', import.meta.url));
@@ -91,7 +91,7 @@ test('loom train with a sequence whose attention cannot fit: one sentence on std
   assert.doesNotMatch(r.stdout, /^model:/m);
 });
 
-test("every char-lm model's default run is estimated well within the heap; a long window is not", () => {
+test("char-lm estimates: default runs well within the heap, a long window not; parameter counts exact; huge configs refused", () => {
   for (const spec of MODELS) {
     const config = { ...spec.defaults, vocabSize: 89 } as Record<string, unknown> & { vocabSize: number };
     const { batch, seq } = spec.training;
@@ -99,9 +99,16 @@ test("every char-lm model's default run is estimated well within the heap; a lon
     assert.ok(bytes > 0 && bytes < 2 ** 29, `${spec.name}: ${bytes} bytes`);
     assert.ok(spec.stepBytes(config, batch, seq * 4) > 3.9 * bytes, `${spec.name} grows at least linearly in T`);
   }
+  for (const spec of MODELS) {
+    const config = { ...spec.defaults, vocabSize: 89 };
+    assert.equal(spec.parameters(config), spec.create(config as never).module.numParameters(), `${spec.name}: the parameter count`);
+  }
   const gpt = MODELS.find((m) => m.name === 'gpt')!;
   const config = { ...gpt.defaults, vocabSize: 89 } as { vocabSize: number };
   assert.ok(gpt.stepBytes(config, 1, 4096) > 10 * gpt.stepBytes(config, 1, 1024), 'attention scores grow as T^2');
+  const lstm = MODELS.find((m) => m.name === 'lstm')!;
+  assert.match(configProblem(lstm, { ...lstm.defaults, vocabSize: 89, layers: 2 ** 53 })!, /^a lstm model of .* parameters, with its gradients and Adam's moments, needs about .* GiB of tensor memory, more than the heap's limit of 4 GiB/);
+  assert.equal(configProblem(lstm, { ...lstm.defaults, vocabSize: 89 }), null);
 });
 
 test('a byte count that is not a non-negative integer is refused; a huge one is out of memory, not a bad count', () => {

@@ -226,7 +226,11 @@ function restore<C, B, S>(ckpt: Checkpoint, task: Task<C, B, S>, model: Module, 
   }
   if (sched) {
     if (!meta.schedule) throw new CheckpointError(`checkpoint file '${where}' has no learning-rate schedule state`);
-    sched.loadStateDict(meta.schedule);
+    try {
+      sched.loadStateDict(meta.schedule);
+    } catch (e) {
+      throw new CheckpointError(`checkpoint file '${where}' has an invalid learning-rate schedule state: ${(e as Error).message}`);
+    }
     if (options.schedule === 'cosine') sched.totalSteps = Math.max(options.steps, options.warmup, 1); // a longer run stretches the decay
   }
   try {

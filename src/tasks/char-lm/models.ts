@@ -13,6 +13,7 @@
 import { CharRNN, charRNNDefaults, type CellType, type CharRNNConfig } from '../../models/char-rnn.js';
 import { GPT, type GPTConfig } from '../../models/gpt.js';
 import { MarkovLM, type MarkovConfig } from '../../models/markov.js';
+import { heapRefusal } from '../../core/memory.js';
 import { gptLM, recurrentLM, windowLM, type LanguageModel } from './language-model.js';
 
 /** Training settings a model starts from; every one can be overridden by a CLI flag. */
@@ -49,6 +50,8 @@ export interface ModelSpec<C extends { vocabSize: number } = { vocabSize: number
    * autograd keeps for backward and their gradients, counted in heap blocks (powers of two, >= 64 B).
    */
   stepBytes(config: C, B: number, T: number): number;
+  /** Its number of parameters (for refusing a config the heap cannot hold before building it). */
+  parameters(config: C): number;
 }
 
 /** The heap block that holds n float32 values. */
@@ -57,6 +60,8 @@ const block = (n: number): number => 2 ** Math.max(6, Math.ceil(Math.log2(Math.m
 const logitBytes = (B: number, T: number, V: number): number => 3 * block(B * T * V);
 /** Tensors of (B, H) a recurrent cell keeps per time step, forward and backward (gates, states, their gradients). */
 const CELL_TENSORS: Record<CellType, number> = { rnn: 4, gru: 12, lstm: 12 };
+/** Gates packed in a cell's weights, as PyTorch packs them. */
+const GATES: Record<CellType, number> = { rnn: 1, gru: 3, lstm: 4 };
 
 function define<C extends { vocabSize: number }>(spec: ModelSpec<C>): ModelSpec {
   return spec as unknown as ModelSpec;
@@ -74,6 +79,9 @@ function charRNN(cell: CellType, summary: string): ModelSpec {
     training: recurrentTraining,
     create: (config) => recurrentLM(new CharRNN(config)),
     stepBytes: (c, B, T) => T * c.layers * CELL_TENSORS[cell] * block(B * c.hidden) + 2 * block(B * T * c.embed) + logitBytes(B, T, c.vocabSize),
+    // embedding, each layer's gates (W_ih, W_hh, two biases), the head
+    parameters: (c) =>
+      c.vocabSize * c.embed + GATES[cell] * c.hidden * (c.embed + c.hidden + 2 + (c.layers - 1) * (2 * c.hidden + 2)) + (c.hidden + 1) * c.vocabSize,
   });
 }
 
@@ -99,6 +107,8 @@ function gpt<C extends LinearGPTConfig>(name: string, summary: string, defaults:
     // only), and some 20 tensors of (B, T, d) (q, k, v, projections, norms, the MLP's 4d, residuals)
     stepBytes: (c, B, T) =>
       c.nLayer * ((attention === 'softmax' ? 4 * block(B * c.nHead * T * T) : 0) + 20 * block(B * T * c.nEmbd)) + logitBytes(B, T, c.vocabSize),
+    // token and position embeddings, per layer attention (4 d^2) and MLP (8 d^2) with biases and norms, the final norm, the head
+    parameters: (c) => (c.vocabSize + c.blockSize + 2) * c.nEmbd + c.nLayer * (12 * c.nEmbd ** 2 + 13 * c.nEmbd) + (c.tiedHead ? 0 : c.nEmbd * c.vocabSize),
   });
 }
 
@@ -118,6 +128,7 @@ export const MODELS: readonly ModelSpec[] = [
     training: { steps: 400, batch: 32, seq: 64, lr: 0.01, optimizer: 'adam', weightDecay: 0, clip: 0 },
     create: (config) => windowLM(new MarkovLM(config), null, 1), // each position only sees the one before
     stepBytes: (c, B, T) => 2 * block(B * T * c.embed) + logitBytes(B, T, c.vocabSize),
+    parameters: (c) => c.vocabSize * c.embed + (c.embed + 1) * c.vocabSize,
   }),
 ];
 
@@ -147,5 +158,7 @@ export function configProblem(spec: ModelSpec, config: unknown): string | null {
     if (Number.isInteger(v) && (v as number) >= 1 && (!Number.isInteger(c[k]) || (c[k] as number) < 1)) return `the ${spec.name} config has ${k} = ${JSON.stringify(c[k])}, expected a positive integer`;
   if (typeof c.nEmbd === 'number' && typeof c.nHead === 'number' && c.nEmbd % c.nHead !== 0)
     return `the ${spec.name} config has ${c.nEmbd} embedding channels, which ${c.nHead} heads cannot share: nEmbd must be a multiple of nHead`;
-  return null;
+  // weights, gradients and Adam's two moments, 4 bytes each
+  const n = spec.parameters(c as never);
+  return heapRefusal(16 * n, `a ${spec.name} model of ${n.toLocaleString('en-US')} parameters, with its gradients and Adam's moments,`)?.message ?? null;
 }

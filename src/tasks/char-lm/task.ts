@@ -109,7 +109,14 @@ export class CharLMTask implements Task<CharLMConfig, CharLMBatch, CharLMState> 
     this.seed = seed;
     this.vocab = vocab ?? new CharVocab(text);
     this.modelConfig = { ...modelConfig, vocabSize: this.vocab.size };
-    const { train, val } = trainValSplit(this.vocab.encode(text));
+    let ids: Int32Array;
+    try {
+      ids = this.vocab.encode(text);
+    } catch (e) {
+      // a given vocabulary (a checkpoint's) that does not cover the text
+      throw new DataError(`data file '${dataName}' does not fit the model's vocabulary: ${(e as Error).message.replace(/^CharVocab\.encode: /, '')}`);
+    }
+    const { train, val } = trainValSplit(ids);
     checkDataSize(dataName, train.length, val.length, spec.recurrent, config.batch, config.seq);
     this.trainIds = train;
     this.valIds = val;
