@@ -39,14 +39,14 @@ export const G2P_MODELS: G2PModelSpec[] = [
     name: 'transformer',
     summary: 'encoder-decoder Transformer (3 + 3 layers, d 128), key/value-cached decoding',
     defaults: defaultSeq2SeqTransformerConfig,
-    training: { steps: 3000, batch: 64, lr: 1e-3, warmup: 400, schedule: 'cosine', clip: 1, labelSmoothing: 0.1 },
+    training: { steps: 2500, batch: 64, lr: 1e-3, warmup: 400, schedule: 'cosine', clip: 1, labelSmoothing: 0.1 },
     create: (c) => new Seq2SeqTransformer(c),
   }),
   define<LSTMAttentionConfig>({
     name: 'lstm-attention',
     summary: 'bidirectional LSTM encoder, LSTM decoder with additive attention',
     defaults: defaultLSTMAttentionConfig,
-    training: { steps: 3000, batch: 64, lr: 2e-3, warmup: 0, schedule: 'cosine', clip: 1, labelSmoothing: 0.1 },
+    training: { steps: 2500, batch: 64, lr: 2e-3, warmup: 0, schedule: 'cosine', clip: 1, labelSmoothing: 0.1 },
     create: (c) => new LSTMAttention(c),
   }),
 ];
