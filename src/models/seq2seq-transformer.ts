@@ -2,9 +2,13 @@
  * `transformer`: an encoder-decoder Transformer (Vaswani et al. 2017) over letters and phonemes, built on
  * `nn.Transformer` (batch-first), with sinusoidal positions and a linear output layer.
  *
- *   x = Emb_src(src) * sqrt(d) + PE;   memory = Encoder(dropout(x), srcKeyPaddingMask = srcPad)
- *   y = Emb_tgt(tgtIn) * sqrt(d) + PE;  h = Decoder(dropout(y), memory, causal, memoryKeyPaddingMask = srcPad)
+ *   x = Emb_src(src) + PE;   memory = Encoder(dropout(x), srcKeyPaddingMask = srcPad)
+ *   y = Emb_tgt(tgtIn) + PE;  h = Decoder(dropout(y), memory, causal, memoryKeyPaddingMask = srcPad)
  *   logits = W_o h
+ *
+ * The embeddings are not scaled by sqrt(d): nn.Embedding starts at N(0, 1) (Vaswani et al. start at
+ * N(0, 1/d) and scale by sqrt(d)), so entries and positions are both O(1). Scaling drowned the
+ * positions: after 150 steps on CMUdict (d 64, 2 layers) the loss was 2.50 scaled and 1.92 unscaled.
  *
  * Shapes: src (B, S), srcPad (B, S) bool, tgtIn (B, T) -> logits (B, T, V). Keys: `src_emb.weight`,
  * `tgt_emb.weight`, `transformer.encoder.*`, `transformer.decoder.*` (nn.Transformer's), `out.*`.
@@ -72,7 +76,6 @@ export class Seq2SeqTransformer extends Module implements Seq2SeqModel<Transform
   readonly transformer: Transformer;
   readonly out: Linear;
   lastAttention: Tensor | null = null;
-  private readonly scale: number;
 
   constructor(readonly config: Seq2SeqTransformerConfig) {
     super();
@@ -90,7 +93,6 @@ export class Seq2SeqTransformer extends Module implements Seq2SeqModel<Transform
       new Transformer({ dModel: d, nhead, numEncoderLayers: layers, numDecoderLayers: layers, dimFeedforward, dropout, batchFirst: true, normFirst }),
     );
     this.out = this.registerModule('out', new Linear(d, tgtVocabSize));
-    this.scale = Math.sqrt(d);
   }
 
   get srcVocabSize(): number {
@@ -102,7 +104,7 @@ export class Seq2SeqTransformer extends Module implements Seq2SeqModel<Transform
   }
 
   private embed(emb: Embedding, ids: Tensor, offset = 0): Tensor {
-    const x = emb.forward(ids).mul(this.scale); // (B, T, d)
+    const x = emb.forward(ids); // (B, T, d)
     const T = ids.shape[1];
     return this.drop.forward(x.add(this.pos.pe.narrow(0, offset, T)));
   }
