@@ -54,7 +54,8 @@ export class G2PPredictor {
   read(word: string): { letters: string[] } | { error: string } {
     let chars = [...word];
     if (chars.length === 0) return { error: 'an empty word has no pronunciation' };
-    if (this.letters.unknown(chars).length > 0 && this.letters.unknown([...word.toUpperCase()]).length === 0) chars = [...word.toUpperCase()];
+    const upper = [...word.toUpperCase()];
+    if (this.letters.unknown(upper).length < this.letters.unknown(chars).length) chars = upper; // a lower-case word, an upper-case dictionary
     const unknown = this.letters.unknown(chars);
     if (unknown.length > 0)
       return { error: `the word '${word}' has ${unknown.length === 1 ? 'a letter' : 'letters'} the model never saw: ${unknown.map((u) => `'${u}'`).join(', ')}` };
