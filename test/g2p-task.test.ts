@@ -83,3 +83,21 @@ test('a word longer than maxLetters in the data is refused, naming it', () => {
     /dictionary 'x\.dict' has the word 'A{60}' with 60 letters/,
   );
 });
+
+test('batches hold words of about one length, and an epoch uses every pair at most once', () => {
+  const t = setup('lstm-attention', 1).task();
+  const n = Math.floor(t.pairs.length / 16);
+  const seen = new Set<string>();
+  let spread = 0;
+  for (let k = 0; k < n; k++) {
+    const b = t.nextBatch();
+    const [B, S] = b.src.shape;
+    const pad = b.srcPad.toArray();
+    const src = b.src.toArray();
+    const lens = Array.from({ length: B }, (_, i) => pad.subarray(i * S, (i + 1) * S).filter((x) => x === 0).length);
+    spread += Math.max(...lens) - Math.min(...lens);
+    for (let i = 0; i < B; i++) seen.add(`${Array.from(src.subarray(i * S, i * S + lens[i]))}|${b.tgtOut.select(0, i).toArray().join()}`);
+  }
+  assert.equal(seen.size, n * 16);
+  assert.ok(spread / n <= 1, `mean length spread ${spread / n}`);
+});

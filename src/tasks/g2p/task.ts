@@ -4,7 +4,8 @@
  * validation), a sequence-to-sequence model trained by teacher forcing on every (word, pronunciation)
  * pair of the training words, and word and phoneme error rates on the validation words.
  *
- *   batch: B pairs drawn without replacement from a seeded shuffle of the training pairs (epochs)
+ *   batch: B pairs drawn without replacement from a seeded shuffle of the training pairs (epochs),
+ *          of about one length (sorted by length within runs of 50 batches, those batches shuffled)
  *   loss = CE(logits (B*T, V), tgtOut (B*T)), `<pad>` ignored, label smoothing `labelSmoothing`
  *
  * Resumable state: the epoch's shuffle (the generator's state before it was drawn) and the position in it.
@@ -47,6 +48,9 @@ export interface G2PConfig {
 }
 
 export const G2P_DEFAULT_CONFIG: Omit<G2PConfig, 'data' | 'dataHash'> = { stress: false, batch: 64, evalWords: 500, maxLetters: 48, labelSmoothing: 0.1 };
+
+/** Batches sorted by length together (see G2PTask's draw). */
+export const BUCKET_BATCHES = 50;
 
 /** The seed of the dictionary's split: fixed, so that every run has the same test words. */
 export const SPLIT_SEED = 0;
@@ -196,17 +200,36 @@ export class G2PTask implements Task<G2PConfig, G2PBatch, G2PState> {
     this.epoch = json.epoch;
   }
 
-  /** A new order of the training pairs (Fisher-Yates with the shuffle generator). */
+  /**
+   * A new order of the training pairs, read B at a time by nextBatch: a Fisher-Yates shuffle, then in
+   * each run of BUCKET_BATCHES batches the pairs sorted by length and those batches shuffled, so a batch
+   * holds words of about one length (a random batch of 64 pads its ~7.5-letter words to ~14).
+   */
   private draw(): Int32Array {
     const n = this.pairs.length;
     const order = Int32Array.from({ length: n }, (_, i) => i);
-    for (let i = n - 1; i > 0; i--) {
-      const j = Math.min(i, Math.floor(this.shuffle.uniform() * (i + 1)));
-      const t = order[i];
-      order[i] = order[j];
-      order[j] = t;
+    this.shuffleInPlace(order);
+    const B = Math.min(this.config.batch, n);
+    const C = B * BUCKET_BATCHES;
+    const key = (i: number) => this.pairs[i].word.length * 1024 + this.pairs[i].pron.length;
+    for (let start = 0; start + B <= n; start += C) {
+      const full = Math.floor(Math.min(C, n - start) / B) * B; // whole batches only; a remainder stays at the end
+      const chunk = Array.from(order.subarray(start, start + full)).sort((a, b) => key(a) - key(b) || a - b);
+      const batches = Int32Array.from({ length: full / B }, (_, k) => k);
+      this.shuffleInPlace(batches);
+      batches.forEach((k, slot) => order.set(chunk.slice(k * B, (k + 1) * B), start + slot * B));
     }
     return order;
+  }
+
+  /** Fisher-Yates with the shuffle generator. */
+  private shuffleInPlace(a: Int32Array): void {
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = Math.min(i, Math.floor(this.shuffle.uniform() * (i + 1)));
+      const t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
   }
 
   private net(): Seq2SeqModel {
