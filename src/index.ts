@@ -37,3 +37,12 @@ export { CheckpointError, encodeCheckpoint, decodeCheckpoint, CHECKPOINT_VERSION
 export { train, DivergenceError, RunOutOfMemoryError, MemoryRunStorage, RunStorageError, trainOptionsProblem } from './train/index.js';
 export type { TrainOptions, TrainContext, TrainResult, ProgressEvent, RunStorage, MetricsRecord, Task, TaskFiles, Evaluation, ModelDescription } from './train/index.js';
 export { CharLMTask, MODELS, findModel, evaluateLoss, loadCharLM, charLMModel, type CharLMConfig, type CharLMBatch, type CharLMState, type LanguageModel } from './tasks/char-lm/index.js';
+export { parseDictionary, splitWords, type Dictionary, type Pronunciation, type WordSplit } from './data/pronunciations.js';
+export { SymbolVocab, PAD, BOS, EOS } from './data/symbol-vocab.js';
+export { LSTMAttention, defaultLSTMAttentionConfig, type LSTMAttentionConfig } from './models/lstm-attention.js';
+export { Seq2SeqTransformer, defaultSeq2SeqTransformerConfig, type Seq2SeqTransformerConfig } from './models/seq2seq-transformer.js';
+export type { Seq2SeqModel, DecodeStep } from './models/seq2seq.js';
+export {
+  G2PTask, G2P_MODELS, findG2PModel, G2PPredictor, loadG2P, greedyDecode, beamDecode, scoreG2P, editDistance, formatScore,
+  type G2PConfig, type Hypothesis, type Prediction, type PredictedPronunciation, type G2PScore,
+} from './tasks/g2p/index.js';

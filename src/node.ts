@@ -11,6 +11,7 @@ import './backends/wasm/node-workers.js';
 export * from './index.js';
 export { save, load } from './io/state.js';
 export { mobyDick, readTextFile, textHash, DataError } from './data/corpus.js';
+export { cmudict, cmudictPath, readDictionaryFile, CMUDICT_PACKAGE } from './data/pronunciations-node.js';
 export { loadFashionMnist, parseIdx, FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, type FashionMnist } from './data/fashion-mnist.js';
 export { saveCheckpoint, loadCheckpoint } from './io/checkpoint-dir.js';
 export { NodeRunStorage } from './train/node-storage.js';

@@ -12,6 +12,9 @@
 import { checkpointTask } from '../io/checkpoint-dir.js';
 import { UsageError, type Command } from './args.js';
 import { evalCommand } from './eval.js';
+import { g2pEvalCommand } from './g2p/eval.js';
+import { g2pPredictCommand } from './g2p/predict.js';
+import { g2pTrainCommand } from './g2p/train.js';
 import { sampleCommand } from './sample.js';
 import { trainCommand } from './train.js';
 
@@ -27,6 +30,7 @@ export const DEFAULT_TASK = 'char-lm';
 
 export const TASKS: TaskCli[] = [
   { name: 'char-lm', summary: 'character-level language models (Moby Dick by default)', commands: [trainCommand, evalCommand, sampleCommand] },
+  { name: 'g2p', summary: 'grapheme-to-phoneme conversion (CMUdict by default)', commands: [g2pTrainCommand, g2pEvalCommand, g2pPredictCommand] },
 ];
 
 /** The names of the task commands, in the order the tasks list them. */
