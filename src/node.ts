@@ -14,3 +14,4 @@ export { mobyDick, readTextFile, textHash, DataError } from './data/corpus.js';
 export { loadFashionMnist, parseIdx, FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, type FashionMnist } from './data/fashion-mnist.js';
 export { saveCheckpoint, loadCheckpoint } from './io/checkpoint-dir.js';
 export { NodeRunStorage } from './train/node-storage.js';
+export { charLMToOnnx, moduleWeights, ONNX_CHAR_LM_MODELS, ONNX_OPSET, type CharLMExport, type WeightArray } from './export/onnx/index.js';
