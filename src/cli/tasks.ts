@@ -12,6 +12,7 @@
 import { checkpointTask } from '../io/checkpoint-dir.js';
 import { UsageError, type Command } from './args.js';
 import { evalCommand } from './eval.js';
+import { exportCommand } from './export.js';
 import { sampleCommand } from './sample.js';
 import { trainCommand } from './train.js';
 
@@ -26,7 +27,7 @@ export interface TaskCli {
 export const DEFAULT_TASK = 'char-lm';
 
 export const TASKS: TaskCli[] = [
-  { name: 'char-lm', summary: 'character-level language models (Moby Dick by default)', commands: [trainCommand, evalCommand, sampleCommand] },
+  { name: 'char-lm', summary: 'character-level language models (Moby Dick by default)', commands: [trainCommand, evalCommand, sampleCommand, exportCommand] },
 ];
 
 /** The names of the task commands, in the order the tasks list them. */
