@@ -13,6 +13,7 @@ import { checkpointTask } from '../io/checkpoint-dir.js';
 import { UsageError, type Command } from './args.js';
 import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
+import { importCommand } from './import.js';
 import { sampleCommand } from './sample.js';
 import { trainCommand } from './train.js';
 
@@ -27,7 +28,7 @@ export interface TaskCli {
 export const DEFAULT_TASK = 'char-lm';
 
 export const TASKS: TaskCli[] = [
-  { name: 'char-lm', summary: 'character-level language models (Moby Dick by default)', commands: [trainCommand, evalCommand, sampleCommand, exportCommand] },
+  { name: 'char-lm', summary: 'character-level language models (Moby Dick by default)', commands: [trainCommand, evalCommand, sampleCommand, exportCommand, importCommand] },
 ];
 
 /** The names of the task commands, in the order the tasks list them. */
