@@ -22,10 +22,22 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const text = join(dir, 'text.txt');
 writeFileSync(text, makeText(6000));
 
+function run(args: string[]) {
+  return spawnSync(process.execPath, [LOOM, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, LOOM_THREADS: '1' } });
+}
+
 function loom(...args: string[]): string {
-  const r = spawnSync(process.execPath, [LOOM, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, LOOM_THREADS: '1' } });
+  const r = run(args);
   assert.equal(r.status, 0, `loom ${args.join(' ')} failed:\n${r.stderr}`);
   return r.stdout;
+}
+
+/** A user error: exit code 1 and one line `loom: ...` on stderr matching `pattern`. */
+function refused(args: string[], pattern: RegExp): void {
+  const r = run(args);
+  assert.equal(r.status, 1, `loom ${args.join(' ')}: exit code ${r.status}, stderr ${r.stderr}`);
+  assert.equal(r.stderr.trim().split('\n').length, 1, `one line on stderr, got:\n${r.stderr}`);
+  assert.match(r.stderr, pattern);
 }
 
 const PROMPT = 'the whale ';
@@ -125,5 +137,14 @@ print(json.dumps(out))
       assert.equal(loom('sample', '--checkpoint', imported, '--greedy', '--prompt', PROMPT, '--max-tokens', String(TOKENS)).slice(PROMPT.length, -1), t.sampled);
       if (t.name === 'lstm') loom('train', '--out', imported, '--resume', '--steps', '2', '--sample-length', '0'); // train --resume accepts it
     }
+  });
+
+  test('loom export and loom import refuse bad input in one sentence', () => {
+    const lstm = trained.find((t) => t.name === 'lstm')!;
+    refused(['export', '--checkpoint', join(dir, 'missing'), '--format', 'onnx', '--out', join(dir, 'x.onnx')], /^loom: checkpoint '.*missing' does not exist$/m);
+    refused(['export', '--checkpoint', lstm.run, '--format', 'tflite', '--out', join(dir, 'x')], /^loom: --format takes onnx or pytorch, got 'tflite'$/m);
+    refused(['export', '--checkpoint', lstm.run, '--format', 'onnx', '--out', dir], /is a directory; --format onnx writes one file/);
+    refused(['import', '--from', 'pytorch', join(lstm.run, 'pytorch', 'model.safetensors'), '--model', 'gru', ...RUNS.lstm.sizes, '--vocab', text, '--out', join(dir, 'bad')],
+      /has 'rnn\.weight_ih_l0' of shape \[64, 8\], but the gru model with .* needs \[48, 8\]/);
   });
 });
