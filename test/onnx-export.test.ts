@@ -28,11 +28,17 @@ async function runtimeLogits(session: ort.InferenceSession, ids: Int32Array, B: 
   return out.logits;
 }
 
+/** Every model's tiny config, and a GPT without biases and with a tied head (LayerNormalization without B, MatMul without Add). */
+const CASES: [string, string, Record<string, unknown>][] = [
+  ...Object.keys(TINY).map((name): [string, string, Record<string, unknown>] => [name, name, TINY[name]]),
+  ['gpt (no biases, tied head)', 'gpt', { ...TINY.gpt, bias: false, tiedHead: true }],
+];
+
 describe('ONNX export of the character LMs, checked by ONNX Runtime', () => {
-  for (const name of Object.keys(TINY)) {
-    test(`${name}: ONNX Runtime's logits equal Loom's for batches 1 and 3, lengths 1 and 9`, async () => {
-      const lm = randomModel(name, 7);
-      const bytes = charLMToOnnx({ model: name, config: TINY[name], vocab: VOCAB, weights: moduleWeights(lm.module) });
+  for (const [label, name, config] of CASES) {
+    test(`${label}: ONNX Runtime's logits equal Loom's for batches 1 and 3, lengths 1 and 9`, async () => {
+      const lm = randomModel(name, 7, config);
+      const bytes = charLMToOnnx({ model: name, config, vocab: VOCAB, weights: moduleWeights(lm.module) });
       const session = await ort.InferenceSession.create(bytes);
       assert.deepEqual(session.inputNames, ['ids']);
       assert.deepEqual(session.outputNames, ['logits']);
