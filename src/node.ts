@@ -15,3 +15,6 @@ export { cmudict, cmudictPath, readDictionaryFile, CMUDICT_PACKAGE } from './dat
 export { loadFashionMnist, parseIdx, FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, type FashionMnist } from './data/fashion-mnist.js';
 export { saveCheckpoint, loadCheckpoint } from './io/checkpoint-dir.js';
 export { NodeRunStorage } from './train/node-storage.js';
+export { charLMToOnnx, decodeModel as decodeOnnxModel, moduleWeights, ONNX_CHAR_LM_MODELS, ONNX_OPSET, type CharLMExport, type WeightArray } from './export/onnx/index.js';
+export { charLMToPyTorch, PYTORCH_CHAR_LM_MODELS } from './export/pytorch/index.js';
+export { importCharLM, type CharLMImport } from './export/pytorch/import.js';

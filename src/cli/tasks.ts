@@ -15,6 +15,8 @@ import { evalCommand } from './eval.js';
 import { g2pEvalCommand } from './g2p/eval.js';
 import { g2pPredictCommand } from './g2p/predict.js';
 import { g2pTrainCommand } from './g2p/train.js';
+import { exportCommand } from './export.js';
+import { importCommand } from './import.js';
 import { sampleCommand } from './sample.js';
 import { trainCommand } from './train.js';
 
@@ -29,7 +31,7 @@ export interface TaskCli {
 export const DEFAULT_TASK = 'char-lm';
 
 export const TASKS: TaskCli[] = [
-  { name: 'char-lm', summary: 'character-level language models (Moby Dick by default)', commands: [trainCommand, evalCommand, sampleCommand] },
+  { name: 'char-lm', summary: 'character-level language models (Moby Dick by default)', commands: [trainCommand, evalCommand, sampleCommand, exportCommand, importCommand] },
   { name: 'g2p', summary: 'grapheme-to-phoneme conversion (CMUdict by default)', commands: [g2pTrainCommand, g2pEvalCommand, g2pPredictCommand] },
 ];
 

@@ -201,8 +201,8 @@ function scheduleFlag(raw: unknown): 'constant' | 'cosine' {
   throw new UsageError(`--schedule must be constant or cosine, got '${String(raw)}'`);
 }
 
-/** The model config: the model's defaults, the size flags that apply to it, and the window length. */
-function modelConfigFromFlags(v: Flags, spec: ModelSpec, seq: number): Record<string, unknown> {
+/** The model config: the model's defaults, the size flags that apply to it, and the window length (loom import reads the same flags). */
+export function modelConfigFromFlags(v: Flags, spec: ModelSpec, seq: number): Record<string, unknown> {
   const config: Record<string, unknown> = { ...spec.defaults };
   for (const flag of SIZE_FLAGS) {
     if (v[flag] === undefined) continue;
