@@ -1,5 +1,5 @@
 // Seeded fuzzing of every reader of user files: mutated safetensors files, checkpoints (config.json and
-// tensor files, with and without their digests), text files and IDX files. Every load either succeeds
+// tensor files, with and without their digests), text files, IDX files and pronunciation dictionaries. Every load either succeeds
 // or fails with the project's own error type in one line, each in bounded time. A failure lists every
 // case by its number and mutation (the seeds are fixed, so it replays; LOOM_FUZZ_TRACE=1 prints each
 // case as it starts, to find one that hangs).
@@ -12,6 +12,7 @@ import '../src/node.js';
 import { OutOfMemoryError } from '../src/core/memory.js';
 import { DataError, readTextFile } from '../src/data/corpus.js';
 import { parseIdx } from '../src/data/fashion-mnist.js';
+import { parseDictionary } from '../src/data/pronunciations.js';
 import { CheckpointError, decodeCheckpoint, type CheckpointFiles } from '../src/io/checkpoint.js';
 import { parseSafetensors, SafetensorsError, serializeSafetensors } from '../src/io/safetensors.js';
 import { CharLMTask, charLMConfigProblem, charLMModel, findModel, loadCharLM, type CharLMConfig } from '../src/tasks/char-lm/index.js';
@@ -139,6 +140,18 @@ test('text files: every mutation reads or is refused with a DataError', async ()
   } finally {
     rmSync(dir, { recursive: true });
   }
+});
+
+test('pronunciation dictionaries (CMUdict layout): every mutation parses or is refused with a DataError', async () => {
+  const valid = new TextEncoder().encode(";;; a comment\nLOOM  L UW1 M\nREAD  R IY1 D\nREAD(1)  R EH1 D\nA\tAH0\n\nISHMAEL  IH1 SH M EY0 L\n");
+  const r = generator(6);
+  await fuzz(function* () {
+    for (let i = 0; i < 300; i++) {
+      const m = BYTE_MUTATIONS[i % BYTE_MUTATIONS.length];
+      const bytes = m.apply(valid, r);
+      yield [`dictionary #${i} (${m.name})`, () => parseDictionary(bytes, { name: 'fuzz.dict' })];
+    }
+  }());
 });
 
 test('checkpoints: every mutation of config.json or a tensor file loads, resumes or is refused in one sentence', { timeout: 120_000 }, async () => {
