@@ -33,6 +33,8 @@ export { SqueezeExcitation, type SqueezeExcitationOptions } from './models/visio
 export { WindowAttention, SwinBlock, PatchMerging, windowPartition, windowReverse, roll, type SwinBlockOptions } from './models/vision/swin.js';
 export { CharRNN, charRNNDefaults, type CharRNNConfig } from './models/char-rnn.js';
 export { generate, pickToken, type SamplingOptions } from './models/sampling.js';
+export { fetchCheckpoint, checkpointFromFiles, type NamedBlob } from './io/checkpoint-files.js';
+export { textHash } from './data/text-hash.js';
 export { CheckpointError, encodeCheckpoint, decodeCheckpoint, CHECKPOINT_VERSION, type Checkpoint, type CheckpointFiles, type CheckpointMeta } from './io/checkpoint.js';
 export { train, DivergenceError, RunOutOfMemoryError, MemoryRunStorage, RunStorageError, trainOptionsProblem } from './train/index.js';
 export type { TrainOptions, TrainContext, TrainResult, ProgressEvent, RunStorage, MetricsRecord, Task, TaskFiles, Evaluation, ModelDescription } from './train/index.js';

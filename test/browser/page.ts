@@ -53,3 +53,46 @@ export function heapInWorker(steps: number, yieldEvery: number, every: number): 
     worker.postMessage({ steps, yieldEvery, every });
   });
 }
+
+/** What `loom sample --checkpoint DIR --prompt P --max-tokens N --seed S --top-p P` prints, from the checkpoint served at `url`. */
+export async function sampleCheckpoint(url: string, prompt: string, maxTokens: number, seed: number, topP: number): Promise<string> {
+  const loom = await import('../../src/index.js');
+  const { lm, vocab } = loom.loadCharLM(await loom.fetchCheckpoint(url));
+  let text = prompt;
+  loom.noGrad(() => {
+    lm.module.eval();
+    loom.generate(lm.decoder(), vocab.encode(prompt), maxTokens, { temperature: 1, topP }, new loom.Generator(seed), (id) => (text += vocab.decode([id])));
+  });
+  return text;
+}
+
+/** The error opening the checkpoint at `url` gives, or null when it opens. */
+export async function checkpointRefusal(url: string): Promise<{ name: string; message: string } | null> {
+  const loom = await import('../../src/index.js');
+  try {
+    loom.loadCharLM(await loom.fetchCheckpoint(url));
+    return null;
+  } catch (e) {
+    return { name: (e as Error).constructor.name, message: (e as Error).message };
+  }
+}
+
+/**
+ * `loom train --data <dataPath> --steps N --batch 4 --seq 16 --embed 8 --hidden 16 --layers 1
+ * --eval-every 0 --sample-length 0 --seed S` (the lstm), in the page on `text`; its checkpoint's files, base64.
+ */
+export async function trainCheckpointInPage(text: string, dataPath: string, steps: number, seed: number): Promise<Record<string, string>> {
+  const loom = await import('../../src/index.js');
+  const spec = loom.findModel('lstm')!;
+  const t = spec.training;
+  const task = new loom.CharLMTask({
+    config: { data: dataPath, dataHash: loom.textHash(text), batch: 4, seq: 16, evalBatches: 20, sampleLength: 0 },
+    text, model: 'lstm', modelConfig: { ...spec.defaults, embed: 8, hidden: 16, layers: 1 }, seed,
+  });
+  const storage = new loom.MemoryRunStorage();
+  const options = { steps, lr: t.lr, optimizer: t.optimizer, weightDecay: t.weightDecay, clip: t.clip, schedule: 'constant' as const, warmup: 0, seed, evalEvery: 0, checkpointEvery: 100 };
+  await loom.train(task, options, { storage });
+  const out: Record<string, string> = {};
+  for (const [name, bytes] of storage.checkpoint!) out[name] = btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(''));
+  return out;
+}

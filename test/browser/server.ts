@@ -7,6 +7,7 @@
  *   /                      the test page (empty; the tests import modules into it)
  *   /parity-cases.json     the parity case files, as paths under /test/parity/
  *   /readme-example.js     the README's "30 seconds" example, its import pointed at dist/src/index.js
+ *   <mount>/...            the files of a directory a test mounts (startServer's `mounts`)
  *
  * Like a bundler's dev server, it points the package's imports of its dependencies (bare specifiers such
  * as `@noble/hashes/sha2.js`) at their files under /node_modules/, which pages and workers then load.
@@ -59,7 +60,14 @@ function parityCases(): string[] {
   return safetensorsFiles(join(root, 'test/parity')).map((f) => `/${relative(root, f).split(sep).join('/')}`).sort();
 }
 
-function body(path: string): { type: string; data: string | Buffer } | null {
+function body(path: string, mounts: Record<string, string>): { type: string; data: string | Buffer } | null {
+  for (const [prefix, dir] of Object.entries(mounts)) {
+    if (!path.startsWith(prefix)) continue;
+    const rel = normalize(decodeURIComponent(path.slice(prefix.length)));
+    if (rel.startsWith('..')) return null;
+    const file = join(dir, rel);
+    return statSync(file, { throwIfNoEntry: false })?.isFile() ? { type: TYPES[extname(file)] ?? 'application/octet-stream', data: readFileSync(file) } : null;
+  }
   if (path === '/') return { type: TYPES['.html'], data: '<!doctype html><meta charset="utf-8"><title>Loom browser tests</title>' };
   if (path === '/parity-cases.json') return { type: TYPES['.json'], data: JSON.stringify(parityCases()) };
   if (path === '/readme-example.js') return { type: TYPES['.js'], data: readmeExample() };
@@ -78,13 +86,13 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Starts the server on 127.0.0.1 at a free port. */
-export async function startServer(): Promise<TestServer> {
+/** Starts the server on 127.0.0.1 at a free port; `mounts` serves more directories (URL prefix -> directory). */
+export async function startServer(mounts: Record<string, string> = {}): Promise<TestServer> {
   const server: Server = createServer((req, res) => {
     let path = new URL(req.url ?? '/', 'http://x').pathname;
     const isolated = !path.startsWith('/plain/');
     if (!isolated) path = path.slice('/plain'.length);
-    const found = req.method === 'GET' ? body(path) : null;
+    const found = req.method === 'GET' ? body(path, mounts) : null;
     const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
     if (isolated) {
       headers['Cross-Origin-Opener-Policy'] = 'same-origin';
