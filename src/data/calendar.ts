@@ -15,10 +15,11 @@
  *   Christmas Day        Dec 25
  * A fixed-date holiday on a Saturday is also observed the Friday before, on a Sunday the Monday after.
  *
- * The covariate vector of a day (COVARIATES = 21 numbers):
- *   [0..6]   day of the week, one-hot (Monday first)
- *   [7..10]  sin, cos of 2πk·(day of year - 1)/365.25 for k = 1, 2
- *   [11..20] the holiday of HOLIDAYS it is (or is observed on), one-hot; all zero on other days
+ * The covariate vector of a day (COVARIATES = 20 numbers):
+ *   [0..5]   day of the week, Tuesday to Sunday one-hot, Monday all zero (dummy coding: with a
+ *            model's intercept a full one-hot would be collinear, and least squares not unique)
+ *   [6..9]   sin, cos of 2πk·(day of year - 1)/365.25 for k = 1, 2
+ *   [10..19] the holiday of HOLIDAYS it is (or is observed on), one-hot; all zero on other days
  *
  * @example
  *   dayOfWeek(dayNumber(1988, 12, 31));    // 5 (Saturday; Monday = 0)
@@ -30,7 +31,7 @@ export const HOLIDAYS = ['new-year', 'mlk', 'washington', 'memorial', 'independe
 export type Holiday = (typeof HOLIDAYS)[number];
 
 /** Numbers per day in `calendarCovariates`. */
-export const COVARIATES = 7 + 4 + HOLIDAYS.length;
+export const COVARIATES = 6 + 4 + HOLIDAYS.length;
 
 /** Monday = 0 ... Sunday = 6 (1970-01-01 was a Thursday). */
 export function dayOfWeek(day: number): number {
@@ -99,14 +100,15 @@ export function calendarCovariates(start: number, count: number): Float32Array {
   for (let i = 0; i < count; i++) {
     const day = start + i;
     const row = i * COVARIATES;
-    out[row + dayOfWeek(day)] = 1;
+    const dow = dayOfWeek(day);
+    if (dow > 0) out[row + dow - 1] = 1;
     const phase = (2 * Math.PI * (dayOfYear(day) - 1)) / 365.25;
-    out[row + 7] = Math.sin(phase);
-    out[row + 8] = Math.cos(phase);
-    out[row + 9] = Math.sin(2 * phase);
-    out[row + 10] = Math.cos(2 * phase);
+    out[row + 6] = Math.sin(phase);
+    out[row + 7] = Math.cos(phase);
+    out[row + 8] = Math.sin(2 * phase);
+    out[row + 9] = Math.cos(2 * phase);
     const h = holidayOf(day);
-    if (h !== null) out[row + 11 + HOLIDAYS.indexOf(h)] = 1;
+    if (h !== null) out[row + 10 + HOLIDAYS.indexOf(h)] = 1;
   }
   return out;
 }
