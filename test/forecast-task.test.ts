@@ -48,7 +48,6 @@ test('ar: gradient descent in the loop reaches the least-squares coefficients', 
   withCov.createModel();
   const lsw = [...(withCov.fm!.module as ARForecaster).linear.weight.toArray()];
   fitLag(withCov.features, 7, withCov.split.trainEnd).weight.forEach((w, j) => assert.ok(Math.abs(lsw[j] - w) < 1e-5));
-  assert.ok(withCov.score(withCov.forecaster(), 'test').mase < 1.5);
 });
 
 test('markov: AR(1) fits x_t = a x_{t-1} + b', () => {
