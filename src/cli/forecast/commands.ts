@@ -8,26 +8,25 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadSeries } from '../data/series-file.js';
-import { isoDate } from '../data/series.js';
-import { US_BIRTHS } from '../data/us-births.js';
-import { CheckpointError, decodeCheckpoint, type Checkpoint } from '../io/checkpoint.js';
-import { loadCheckpoint } from '../io/checkpoint-dir.js';
-import { forecastCheckpointConfig, forecastTaskFromCheckpoint } from '../tasks/forecast/checkpoint.js';
-import { DEFAULT_FORECAST_MODEL, findForecastModel, FORECAST_MODELS } from '../tasks/forecast/models.js';
-import { forecastPlotSvg } from '../tasks/forecast/plot.js';
-import { ForecastTask, type ForecastConfig } from '../tasks/forecast/task.js';
-import { DivergenceError, train as runTraining, type ProgressEvent } from '../train/loop.js';
-import { NodeRunStorage } from '../train/node-storage.js';
-import { trainOptionsProblem, type TrainOptions } from '../train/options.js';
-import { COVARIATES } from '../data/calendar.js';
-import { num, UsageError, type Command } from './args.js';
-import { Progress } from './progress.js';
+import { loadSeries } from '../../data/series-file.js';
+import { isoDate } from '../../data/series.js';
+import { US_BIRTHS } from '../../data/us-births.js';
+import { CheckpointError, decodeCheckpoint, type Checkpoint } from '../../io/checkpoint.js';
+import { loadCheckpoint } from '../../io/checkpoint-dir.js';
+import { forecastCheckpointConfig, forecastTaskFromCheckpoint } from '../../tasks/forecast/checkpoint.js';
+import { DEFAULT_FORECAST_MODEL, findForecastModel, FORECAST_MODELS } from '../../tasks/forecast/models.js';
+import { forecastPlotSvg } from '../../tasks/forecast/plot.js';
+import { ForecastTask, type ForecastConfig } from '../../tasks/forecast/task.js';
+import { NodeRunStorage } from '../../train/node-storage.js';
+import { trainOptionsProblem, type TrainOptions } from '../../train/options.js';
+import { COVARIATES } from '../../data/calendar.js';
+import { num, UsageError, type Command } from '../args.js';
+import { runTrainingCli } from '../training-run.js';
 
 type Flags = Record<string, string | boolean | undefined>;
 
 /** The flags `loom train --task forecast` reads (beside --task). */
-export const forecastTrainOptions: Command['options'] = {
+const forecastTrainOptions: Command['options'] = {
   model: { type: 'string' }, data: { type: 'string' }, date: { type: 'string' }, value: { type: 'string' },
   horizon: { type: 'string' }, 'test-days': { type: 'string' }, 'val-days': { type: 'string' }, window: { type: 'string' },
   batch: { type: 'string' }, steps: { type: 'string' }, lr: { type: 'string' }, clip: { type: 'string' }, schedule: { type: 'string' },
@@ -35,7 +34,7 @@ export const forecastTrainOptions: Command['options'] = {
   seed: { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' }, 'eval-every': { type: 'string' }, 'checkpoint-every': { type: 'string' },
 };
 
-export const forecastTrainHelp: Record<string, string> = {
+const forecastTrainHelp: Record<string, string> = {
   'model NAME': `${FORECAST_MODELS.map((m) => m.name).join(' | ')} (default ${DEFAULT_FORECAST_MODEL})`,
   'data FILE': `a CSV with a date (YYYY-MM-DD) and a value column, one row per day (default: ${US_BIRTHS}, US births 1969-1988)`,
   'date COL / --value COL': "the CSV's date and value columns",
@@ -60,13 +59,14 @@ function onOff(raw: unknown, fallback: boolean): boolean {
 }
 
 /** `loom train --task forecast`. */
-export async function trainForecast(v: Flags): Promise<number> {
+async function trainForecast(v: Flags): Promise<number> {
   const modelFlag = typeof v.model === 'string' ? v.model : undefined;
   if (modelFlag !== undefined && !findForecastModel(modelFlag)) throw new UsageError(`unknown model '${modelFlag}'; --model takes ${FORECAST_MODELS.map((m) => m.name).join(', ')}`);
   const out = typeof v.out === 'string' ? v.out : join('runs', `forecast-${modelFlag ?? DEFAULT_FORECAST_MODEL}`);
   const storage = new NodeRunStorage(out);
   const outProblem = storage.prepare();
   if (outProblem) throw new UsageError(`--out '${out}': ${outProblem}`);
+  const earlierRun = storage.hasCheckpoint();
   let ckpt: Checkpoint | undefined;
   let config: ForecastConfig;
   let options: TrainOptions;
@@ -126,37 +126,26 @@ export async function trainForecast(v: Flags): Promise<number> {
   config.dataHash = hash;
   const task = new ForecastTask({ config, series, model, modelConfig, seed: options.seed });
 
-  let bar: Progress | undefined;
-  const onProgress = (e: ProgressEvent) => {
-    if (e.kind === 'start') {
+  const { code } = await runTrainingCli({
+    task: task as never,
+    options,
+    storage,
+    out,
+    resumeFrom: ckpt,
+    earlierRun,
+    resumeCommand: `loom train --task forecast --out ${out} --resume`,
+    rateLabel: 'days/s',
+    header: (parameters) => {
       const { trainEnd, valEnd, n } = task.split;
-      console.log(`model: ${model} (${Object.entries(modelConfig).map(([k, x]) => `${k} ${String(x)}`).join(', ')}), ${e.parameters.toLocaleString('en-US')} parameters`);
-      console.log(`data: ${dataName}, ${n.toLocaleString('en-US')} days; train ${trainEnd}, validation ${valEnd - trainEnd}, test ${n - valEnd}; horizon ${config.horizon}`);
-      console.log(`training: ${options.steps} steps, batch ${config.batch === 0 ? 'all' : config.batch}${task.spec.recurrent ? ` x ${config.window} days` : ''}, Adam lr ${options.lr}, ${options.schedule}, fit ${task.spec.recurrent ? 'gradient' : config.fit} -> ${out}`);
-      if (e.step > 0 && e.step < e.steps) console.log(`resuming from step ${e.step}`);
-      bar = new Progress(e.steps, process.stdout, e.step);
-    } else if (e.kind === 'step') bar!.update(e.step, { loss: e.loss.toFixed(4) });
-    else if (e.kind === 'eval') (e.final ? console.log : (s: string) => bar!.log(s))(e.final ? e.evaluation.summary : `step ${e.step}: ${e.evaluation.summary}`);
-  };
-  let stop = false;
-  const onInt = () => (stop = true);
-  process.on('SIGINT', onInt);
-  let result;
-  try {
-    result = await runTraining(task, options, { storage, resumeFrom: ckpt, onProgress, shouldStop: () => stop });
-  } catch (e) {
-    if (e instanceof DivergenceError) throw new UsageError(`${e.message} (this run: --lr ${options.lr})`);
-    throw e;
-  } finally {
-    process.off('SIGINT', onInt);
-  }
-  if (result.status === 'stopped') {
-    console.log(`interrupted: saved a checkpoint at step ${result.step}; continue with: loom train --task forecast --out ${out} --resume`);
-    return 130;
-  }
-  if (result.status === 'already-finished') console.log(`the checkpoint is already at step ${result.step}; pass a larger --steps to train further`);
-  console.log(`checkpoint: ${storage.checkpointLocation}`);
-  return 0;
+      console.log(`model: ${model} (${Object.entries(modelConfig).map(([k, x]) => `${k} ${String(x)}`).join(', ')}), ${parameters.toLocaleString('en-US')} parameters`);
+      console.log(`data: ${dataName}, ${n.toLocaleString('en-US')} days; train ${trainEnd}, validation ${valEnd - trainEnd}, test ${n - valEnd}; horizon ${config.horizon}, recursive`);
+      console.log(
+        `training: ${options.steps} steps, batch ${config.batch === 0 ? 'every day' : config.batch}${task.spec.recurrent ? ` x ${config.window} days` : ''}, ` +
+          `Adam lr ${options.lr}, ${options.schedule}, ${task.spec.recurrent ? 'BPTT' : `from ${config.fit}`}, seed ${options.seed} -> ${out}`,
+      );
+    },
+  });
+  return code;
 }
 
 /** The task of a forecast checkpoint, with its data read again. */
@@ -167,7 +156,7 @@ function checkpointTask(ckpt: Checkpoint, horizon?: number): ForecastTask {
 }
 
 /** `loom eval --checkpoint DIR` of a forecast checkpoint: the test-period table. */
-export function evalForecast(ckpt: Checkpoint, v: Flags = {}): number {
+function evalForecast(ckpt: Checkpoint, v: Flags): number {
   const task = checkpointTask(ckpt, v.horizon === undefined ? undefined : num(v, 'horizon', 14, { int: true, min: 1 }));
   const { valEnd, n } = task.split;
   console.log(`checkpoint: ${ckpt.dir} (${ckpt.meta.model}, step ${ckpt.meta.step}); test period ${n - valEnd} days, horizon ${task.config.horizon}, rolling origin`);
@@ -203,5 +192,26 @@ export const forecastCommand: Command = {
       console.error(`plot: ${v.plot}`);
     }
     return 0;
+  },
+};
+
+export const forecastTrainCommand: Command = {
+  name: 'train',
+  summary: 'train a forecaster of a daily series (US births by default), checkpoint it, report MASE',
+  usage: 'loom train --task forecast [--model NAME] [--data FILE --date COL --value COL] [--horizon H] [--steps N] [--out DIR] [--resume]',
+  options: forecastTrainOptions,
+  help: forecastTrainHelp,
+  run: (v) => trainForecast(v),
+};
+
+export const forecastEvalCommand: Command = {
+  name: 'eval',
+  summary: 'MASE and sMAPE of a forecast checkpoint and the baselines over the test period (rolling origin)',
+  usage: 'loom eval --checkpoint DIR [--horizon H]',
+  options: { checkpoint: { type: 'string' }, horizon: { type: 'string' } },
+  help: { 'checkpoint DIR': 'a checkpoint of loom train --task forecast (or its run directory)', 'horizon H': "days forecast from each origin (default: the run's)" },
+  run(v) {
+    if (typeof v.checkpoint !== 'string') throw new UsageError(`--checkpoint DIR is required; see 'loom eval --help'`);
+    return evalForecast(loadCheckpoint(v.checkpoint), v);
   },
 };
