@@ -18,3 +18,6 @@ export { NodeRunStorage } from './train/node-storage.js';
 export { charLMToOnnx, decodeModel as decodeOnnxModel, moduleWeights, ONNX_CHAR_LM_MODELS, ONNX_OPSET, type CharLMExport, type WeightArray } from './export/onnx/index.js';
 export { charLMToPyTorch, PYTORCH_CHAR_LM_MODELS } from './export/pytorch/index.js';
 export { importCharLM, type CharLMImport } from './export/pytorch/import.js';
+export { usBirths, US_BIRTHS } from './data/us-births.js';
+export { loadSeries, type SeriesSource } from './data/series-file.js';
+export { forecastPlotSvg } from './tasks/forecast/plot.js';

@@ -17,6 +17,7 @@ import { g2pPredictCommand } from './g2p/predict.js';
 import { g2pTrainCommand } from './g2p/train.js';
 import { exportCommand } from './export.js';
 import { importCommand } from './import.js';
+import { forecastCommand, forecastEvalCommand, forecastTrainCommand } from './forecast/commands.js';
 import { sampleCommand } from './sample.js';
 import { trainCommand } from './train.js';
 
@@ -33,6 +34,7 @@ export const DEFAULT_TASK = 'char-lm';
 export const TASKS: TaskCli[] = [
   { name: 'char-lm', summary: 'character-level language models (Moby Dick by default)', commands: [trainCommand, evalCommand, sampleCommand, exportCommand, importCommand] },
   { name: 'g2p', summary: 'grapheme-to-phoneme conversion (CMUdict by default)', commands: [g2pTrainCommand, g2pEvalCommand, g2pPredictCommand] },
+  { name: 'forecast', summary: 'daily time-series forecasting (US births 1969-1988 by default)', commands: [forecastTrainCommand, forecastEvalCommand, forecastCommand] },
 ];
 
 /** The names of the task commands, in the order the tasks list them. */
