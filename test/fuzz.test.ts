@@ -1,5 +1,5 @@
 // Seeded fuzzing of every reader of user files: mutated safetensors files, checkpoints (config.json and
-// tensor files, with and without their digests), text files, IDX files and pronunciation dictionaries. Every load either succeeds
+// tensor files, with and without their digests), text files, IDX files, pronunciation dictionaries and CSV series. Every load either succeeds
 // or fails with the project's own error type in one line, each in bounded time. A failure lists every
 // case by its number and mutation (the seeds are fixed, so it replays; LOOM_FUZZ_TRACE=1 prints each
 // case as it starts, to find one that hangs).
@@ -13,6 +13,7 @@ import { OutOfMemoryError } from '../src/core/memory.js';
 import { DataError, readTextFile } from '../src/data/corpus.js';
 import { parseIdx } from '../src/data/fashion-mnist.js';
 import { parseDictionary } from '../src/data/pronunciations.js';
+import { parseSeriesCsv } from '../src/data/series.js';
 import { CheckpointError, decodeCheckpoint, type CheckpointFiles } from '../src/io/checkpoint.js';
 import { parseSafetensors, SafetensorsError, serializeSafetensors } from '../src/io/safetensors.js';
 import { CharLMTask, charLMConfigProblem, charLMModel, findModel, loadCharLM, type CharLMConfig } from '../src/tasks/char-lm/index.js';
@@ -150,6 +151,18 @@ test('pronunciation dictionaries (CMUdict layout): every mutation parses or is r
       const m = BYTE_MUTATIONS[i % BYTE_MUTATIONS.length];
       const bytes = m.apply(valid, r);
       yield [`dictionary #${i} (${m.name})`, () => parseDictionary(bytes, { name: 'fuzz.dict' })];
+    }
+  }());
+});
+
+test('CSV series: every mutation parses or is refused with a DataError', async () => {
+  const valid = new TextEncoder().encode('date,births,note\n1988-01-01,7000,a\n1988-01-02,7500,"b, c"\n1988-01-03,8000,\n1988-01-04,9100.5,d\n');
+  const r = generator(7);
+  await fuzz(function* () {
+    for (let i = 0; i < 300; i++) {
+      const m = BYTE_MUTATIONS[i % BYTE_MUTATIONS.length];
+      const text = new TextDecoder().decode(m.apply(valid, r));
+      yield [`csv #${i} (${m.name})`, () => parseSeriesCsv(text, { name: 'fuzz.csv', date: 'date', value: 'births' })];
     }
   }());
 });
