@@ -48,7 +48,7 @@ export {
   G2PTask, G2P_MODELS, findG2PModel, G2PPredictor, loadG2P, greedyDecode, beamDecode, scoreG2P, editDistance, formatScore,
   type G2PConfig, type Hypothesis, type Prediction, type PredictedPronunciation, type G2PScore,
 } from './tasks/g2p/index.js';
-export { parseSeriesCsv, isoDate, parseIsoDate, dayNumber, type DailySeries } from './data/series.js';
+export { isoDate, parseIsoDate, dayNumber, type DailySeries } from './data/series.js';
 export { calendarCovariates, holidayOf, federalHolidays, dayOfWeek, dayOfYear, COVARIATES, HOLIDAYS } from './data/calendar.js';
 export { splitSeries, type SeriesSplit } from './data/series-split.js';
 export { ForecastTask, FORECAST_MODELS, findForecastModel, forecastDefaults, baselines, scoreForecasts, rollingOrigins, seasonalScale, forecastPlotSpec, forecastTaskFromCheckpoint, type ForecastConfig, type Forecaster, type Score } from './tasks/forecast/index.js';

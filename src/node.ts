@@ -20,4 +20,5 @@ export { charLMToPyTorch, PYTORCH_CHAR_LM_MODELS } from './export/pytorch/index.
 export { importCharLM, type CharLMImport } from './export/pytorch/import.js';
 export { usBirths, US_BIRTHS } from './data/us-births.js';
 export { loadSeries, type SeriesSource } from './data/series-file.js';
+export { parseSeriesCsv } from './data/series-csv.js';
 export { forecastPlotSvg } from './tasks/forecast/plot.js';

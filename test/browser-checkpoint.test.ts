@@ -26,8 +26,12 @@ function loom(...args: string[]): string {
   return r.stdout;
 }
 
+/** The steps and losses of a run's metrics.jsonl (and gradient norms: all but the throughput). */
 const lossesOf = (run: string) =>
-  readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; loss?: number }).filter((r) => r.loss !== undefined);
+  readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n')
+    .map((l) => JSON.parse(l) as { step: number; loss?: number; grad_norm?: number })
+    .filter((r) => r.loss !== undefined)
+    .map(({ step, loss, grad_norm }) => ({ step, loss, grad_norm }));
 
 describe('checkpoints between Node and headless Chromium', { skip: browserMissing() }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'loom-browser-ckpt-'));

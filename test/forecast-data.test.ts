@@ -4,7 +4,8 @@ import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import { calendarCovariates, COVARIATES, dayOfWeek, dayOfYear, holidayOf } from '../src/data/calendar.js';
 import { DataError } from '../src/data/data-error.js';
-import { dayNumber, isoDate, parseIsoDate, parseSeriesCsv } from '../src/data/series.js';
+import { dayNumber, isoDate, parseIsoDate } from '../src/data/series.js';
+import { parseSeriesCsv } from '../src/data/series-csv.js';
 import { normalise, splitSeries } from '../src/data/series-split.js';
 import { usBirths } from '../src/data/us-births.js';
 

@@ -13,7 +13,7 @@ import { OutOfMemoryError } from '../src/core/memory.js';
 import { DataError, readTextFile } from '../src/data/corpus.js';
 import { parseIdx } from '../src/data/fashion-mnist.js';
 import { parseDictionary } from '../src/data/pronunciations.js';
-import { parseSeriesCsv } from '../src/data/series.js';
+import { parseSeriesCsv } from '../src/data/series-csv.js';
 import { CheckpointError, decodeCheckpoint, type CheckpointFiles } from '../src/io/checkpoint.js';
 import { parseSafetensors, SafetensorsError, serializeSafetensors } from '../src/io/safetensors.js';
 import { CharLMTask, charLMConfigProblem, charLMModel, findModel, loadCharLM, type CharLMConfig } from '../src/tasks/char-lm/index.js';

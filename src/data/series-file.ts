@@ -8,7 +8,8 @@
  */
 import { DataError } from './data-error.js';
 import { readTextFile, textHash } from './corpus.js';
-import { parseSeriesCsv, type DailySeries } from './series.js';
+import { parseSeriesCsv } from './series-csv.js';
+import type { DailySeries } from './series.js';
 import { US_BIRTHS, usBirths } from './us-births.js';
 
 export interface SeriesSource {

