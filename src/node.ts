@@ -21,3 +21,4 @@ export { importCharLM, type CharLMImport } from './export/pytorch/import.js';
 export { usBirths, US_BIRTHS } from './data/us-births.js';
 export { loadSeries, type SeriesSource } from './data/series-file.js';
 export { forecastPlotSvg } from './tasks/forecast/plot.js';
+export { readPngImage, type PngImage } from './tasks/fashion-mnist/png.js';

@@ -4,3 +4,4 @@ export { MODELS as IMAGE_MODELS, DEFAULT_MODEL as DEFAULT_IMAGE_MODEL, findModel
 export { evaluateImages, normalizedBatch, type ImageEvalOptions, type ImageEvalResult, type LabelledImages } from './evaluate.js';
 export { augmentBatch, type AugmentOptions } from './augment.js';
 export { loadImageClassifier, classify, type ImageClassifier } from './checkpoint.js';
+export { rgbaToGrey, resizeArea } from './image.js';
