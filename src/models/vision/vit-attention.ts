@@ -21,7 +21,7 @@ import type { Tensor } from '../../core/tensor.js';
 import { attention } from '../../nn/attention/attention.js';
 import type { ViT, ViTBlock } from './vit.js';
 
-export interface ViTAttention {
+export interface ViTAttentionMaps {
   /** (B, numClasses). */
   logits: Tensor;
   /** Each block's attention weights (B, heads, n + 1, n + 1), first block first. */
@@ -45,7 +45,7 @@ function blockWithWeights(block: ViTBlock, x: Tensor): [Tensor, Tensor] {
 }
 
 /** The ViT's logits and attention maps for `images` (B, inChannels, imageSize, imageSize). */
-export function vitAttention(vit: ViT, images: Tensor): ViTAttention {
+export function vitAttention(vit: ViT, images: Tensor): ViTAttentionMaps {
   return noGrad(() => {
     const { imageSize: S, patchSize: P, dim } = vit.config;
     const g = S / P;
