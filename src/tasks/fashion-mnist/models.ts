@@ -3,10 +3,14 @@
  * and class count come from the data) and the training settings its default run starts from.
  *
  *   name     model (src/models/vision)                               default run
- *   cnn      two conv-BatchNorm-ReLU-max-pool blocks, two linear     AdamW 2e-3, batch 64, cosine
- *   se-cnn   the same with squeeze-and-excitation after each block   AdamW 2e-3, batch 64, cosine
- *   vit      ViT: patches of 7 (or 4), class token, pre-LN, GELU     AdamW 1e-3, wd 0.05, batch 64, cosine, warm-up
- *   swin     tiny Swin: 2 x 2 patches, windows 7, shifted, merging    AdamW 1e-3, wd 0.05, batch 64, cosine, warm-up
+ *   cnn      two conv-BatchNorm-ReLU-max-pool blocks, two linear     4 epochs, AdamW 2e-3, batch 64, cosine
+ *   se-cnn   the same with squeeze-and-excitation after each block   3 epochs, AdamW 2e-3, batch 64, cosine
+ *   vit      ViT: patches of 7 (or 4), class token, pre-LN, GELU     3 epochs, AdamW 1e-3, wd 0.05, cosine, warm-up 200
+ *   swin     tiny Swin: 2 x 2 patches, windows 7, shifted, merging    1 epoch, AdamW 1e-3, wd 0.05, cosine, warm-up 200
+ *
+ * The epochs aim at a default run of about 15 minutes on a 2-core machine: their throughputs relate
+ * as about 1 : 0.65 : 0.75 : 0.28 (one thread; the cnn at some 220-290 images/s with two). An estimate,
+ * not yet checked by full runs.
  */
 import type { Module } from '../../nn/module.js';
 import { CNN, cnnConfigProblem, defaultCNNConfig, type CNNConfig } from '../../models/vision/cnn.js';
@@ -49,8 +53,8 @@ function define<C extends ImageModelConfig>(spec: ImageModelSpec<C>): ImageModel
   return spec as unknown as ImageModelSpec;
 }
 
-const convTraining: ImageTrainingDefaults = { epochs: 8, batch: 64, lr: 2e-3, optimizer: 'adamw', weightDecay: 1e-4, warmup: 0, cropPadding: 0, flip: true };
-const transformerTraining: ImageTrainingDefaults = { epochs: 8, batch: 64, lr: 1e-3, optimizer: 'adamw', weightDecay: 0.05, warmup: 200, cropPadding: 0, flip: true };
+const convTraining: ImageTrainingDefaults = { epochs: 4, batch: 64, lr: 2e-3, optimizer: 'adamw', weightDecay: 1e-4, warmup: 0, cropPadding: 0, flip: true };
+const transformerTraining: ImageTrainingDefaults = { epochs: 3, batch: 64, lr: 1e-3, optimizer: 'adamw', weightDecay: 0.05, warmup: 200, cropPadding: 0, flip: true };
 
 function vitProblem(c: ViTConfig): string | null {
   for (const [k, v] of Object.entries(c)) if (!Number.isInteger(v) || (v as number) < 1) return `${k} = ${JSON.stringify(v)}, expected a positive integer`;
@@ -60,10 +64,10 @@ function vitProblem(c: ViTConfig): string | null {
 }
 
 export const MODELS: readonly ImageModelSpec[] = [
-  define<CNNConfig>({ name: 'cnn', summary: 'two conv-BatchNorm-ReLU-max-pool blocks, dropout, two linear layers', defaults: defaultCNNConfig, training: convTraining, problem: cnnConfigProblem, create: (c) => new CNN(c) }),
-  define<SECNNConfig>({ name: 'se-cnn', summary: 'the cnn with squeeze-and-excitation after each conv block', defaults: defaultSECNNConfig, training: convTraining, problem: seCNNConfigProblem, create: (c) => new SECNN(c) }),
-  define<ViTConfig>({ name: 'vit', summary: 'Vision Transformer: 7x7 patches, class token, pre-LN, GELU', defaults: defaultViTConfig, training: transformerTraining, problem: vitProblem, create: (c) => new ViT(c) }),
-  define<SwinTinyConfig>({ name: 'swin', summary: 'tiny Swin: 2x2 patches, 7x7 windows, shifted windows, one patch merging', defaults: defaultSwinTinyConfig, training: transformerTraining, problem: swinTinyConfigProblem, create: (c) => new SwinTiny(c) }),
+  define<CNNConfig>({ name: 'cnn', summary: 'two conv-BatchNorm-ReLU-max-pool blocks, dropout, two linear layers', defaults: defaultCNNConfig, training: { ...convTraining, epochs: 4 }, problem: cnnConfigProblem, create: (c) => new CNN(c) }),
+  define<SECNNConfig>({ name: 'se-cnn', summary: 'the cnn with squeeze-and-excitation after each conv block', defaults: defaultSECNNConfig, training: { ...convTraining, epochs: 3 }, problem: seCNNConfigProblem, create: (c) => new SECNN(c) }),
+  define<ViTConfig>({ name: 'vit', summary: 'Vision Transformer: 7x7 patches, class token, pre-LN, GELU', defaults: defaultViTConfig, training: { ...transformerTraining, epochs: 3 }, problem: vitProblem, create: (c) => new ViT(c) }),
+  define<SwinTinyConfig>({ name: 'swin', summary: 'tiny Swin: 2x2 patches, 7x7 windows, shifted windows, one patch merging', defaults: defaultSwinTinyConfig, training: { ...transformerTraining, epochs: 1 }, problem: swinTinyConfigProblem, create: (c) => new SwinTiny(c) }),
 ];
 
 export const DEFAULT_MODEL = 'cnn';
