@@ -5,13 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { PNG } from 'pngjs';
-import { FASHION_MNIST_DIR, loadFashionMnist } from '../src/node.js';
+import { FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, loadFashionMnist } from '../src/node.js';
 
 const LOOM = fileURLToPath(new URL('../../bin/loom.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'loom-fmnist-cli-'));
@@ -22,6 +23,19 @@ function loom(args: string[]) {
   const r = spawnSync(process.execPath, [LOOM, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, LOOM_THREADS: '1' } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** A u8 IDX file of `shape` with `values`. */
+function idx(shape: number[], values: number[]): Uint8Array {
+  const b = new Uint8Array(4 + 4 * shape.length + values.length);
+  b[2] = 0x08;
+  b[3] = shape.length;
+  shape.forEach((d, i) => new DataView(b.buffer).setUint32(4 + 4 * i, d, false));
+  b.set(values, 4 + 4 * shape.length);
+  return b;
+}
+
+/** The real test split, read once by the first test. */
+let testSplit: ReturnType<typeof loadFashionMnist> | undefined;
 
 /** A PNG of `grey` (w x h values in [0, 1]), 8-bit RGBA. */
 function writePng(path: string, grey: Float32Array, w: number, h: number, scale = 1): void {
@@ -35,10 +49,21 @@ function writePng(path: string, grey: Float32Array, w: number, h: number, scale 
 }
 
 describe('loom --task fashion-mnist', () => {
-  test('train, eval and predict with tiny settings', { skip }, () => {
-    const train = loom(['train', '--task', 'fashion-mnist', '--train-images', '320', '--test-images', '200', '--epochs', '2', '--batch', '32', '--out', 'run', '--checkpoint-every', '10']);
+  test('train, eval and predict with tiny settings, on a --data folder cut from Fashion-MNIST', { skip }, () => {
+    // the first 320 training and 500 test images, as MNIST-layout files with a classes.txt
+    const data = join(dir, 'small');
+    mkdirSync(data);
+    for (const [split, n, prefix] of [['train', 320, 'train'], ['test', 500, 't10k']] as const) {
+      const d = loadFashionMnist({ split });
+      writeFileSync(join(data, `${prefix}-images-idx3-ubyte`), idx([n, 28, 28], Array.from(d.images.subarray(0, n * 784), (v) => Math.round(v * 255))));
+      writeFileSync(join(data, `${prefix}-labels-idx1-ubyte`), gzipSync(idx([n], Array.from(d.labels.subarray(0, n)))));
+      if (split === 'test') testSplit = d;
+    }
+    writeFileSync(join(data, 'classes.txt'), `${FASHION_MNIST_CLASSES.join('\n')}\n`);
+    const train = loom(['train', '--task', 'fashion-mnist', '--data', 'small', '--test-images', '200', '--epochs', '2', '--batch', '32', '--out', 'run', '--checkpoint-every', '10']);
     assert.equal(train.code, 0, train.stderr);
     assert.match(train.stdout, /^model: cnn \(imageSize 28, inChannels 1, numClasses 10, channels 32x64, hidden 128, dropout 0.25\), 421,834 parameters$/m);
+    assert.match(train.stdout, /^data: .*small, train 320 images, test 500;/m);
     assert.match(train.stdout, /^training: 20 steps \(2\.00 epochs of 10\), batch 32, AdamW lr 0\.002/m);
     assert.match(train.stdout, /^step 10: test accuracy \d+\.\d\d%/m); // a periodic evaluation each epoch
     assert.match(train.stdout, /^test accuracy \d+\.\d\d%, loss \d\.\d{4} \(200 images\)$/m);
@@ -59,7 +84,7 @@ describe('loom --task fashion-mnist', () => {
     const total = matrix.reduce((a, l) => a + l.trim().split(/ +/).slice(-10).map(Number).reduce((x, y) => x + y, 0), 0);
     assert.equal(total, 500);
 
-    const test = loadFashionMnist({ split: 'test' });
+    const test = testSplit!;
     writePng(join(dir, 'a.png'), test.images.subarray(0, 784), 28, 28);
     writePng(join(dir, 'b.png'), test.images.subarray(784, 1568), 28, 28, 3); // 84 x 84, resized
     const pr = loom(['predict', '--checkpoint', 'run', 'a.png', 'b.png']);

@@ -6,7 +6,9 @@
  *
  * The run directory (`--out`, default `runs/fashion-<model>`) holds `checkpoint/` and `metrics.jsonl`.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { DataError } from '../../data/data-error.js';
 import { FASHION_MNIST_DIR, loadFashionMnist, type FashionMnist } from '../../data/fashion-mnist.js';
 import { CheckpointError, decodeCheckpoint, type Checkpoint } from '../../io/checkpoint.js';
 import { DEFAULT_IMAGE_MODEL, FashionMnistTask, fashionMnistConfig, fashionMnistConfigProblem, findImageModel, IMAGE_MODELS, type FashionMnistConfig } from '../../tasks/fashion-mnist/index.js';
@@ -43,7 +45,7 @@ export const fashionTrainCommand: Command = {
   help: {
     'task fashion-mnist': 'this task',
     'model NAME': `${IMAGE_MODELS.map((m) => m.name).join(' | ')} (default ${DEFAULT_IMAGE_MODEL})`,
-    'data DIR': `a folder with the four MNIST-layout IDX files, gzipped or not (default ${FASHION_MNIST_DIR}: apt-get install dataset-fashion-mnist)`,
+    'data DIR': `a folder with the four MNIST-layout IDX files, gzipped or not, and optionally classes.txt (ten names) (default ${FASHION_MNIST_DIR}: apt-get install dataset-fashion-mnist)`,
     'epochs N': 'passes over the training images (default: cnn 4, se-cnn 3, vit 3, swin 1); the cosine schedule decays to 0 at the end',
     'steps N': 'optimizer steps instead of --epochs',
     'batch B': 'images per step (default 64)',
@@ -63,7 +65,19 @@ export const fashionTrainCommand: Command = {
   run: (v) => trainImages(v),
 };
 
-/** The data folder as the user wrote it, or the default. */
+/**
+ * The class names of another data set than Fashion-MNIST's folder: the lines of `classes.txt` in its
+ * folder when there is one (ten names, label order), else the labels themselves ('0'..'9').
+ */
+function classNames(dir: string): string[] {
+  const file = join(dir, 'classes.txt');
+  if (!existsSync(file)) return Array.from({ length: 10 }, (_, i) => String(i));
+  const names = readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  if (names.length !== 10) throw new DataError(`${file}: expected 10 class names, one a line, got ${names.length}`);
+  return names;
+}
+
+/** Both splits of the data folder. */
 function loadSplits(dir: string): { train: FashionMnist; test: FashionMnist } {
   return { train: loadFashionMnist({ split: 'train', dir }), test: loadFashionMnist({ split: 'test', dir }) };
 }
@@ -111,8 +125,7 @@ async function trainImages(v: Flags): Promise<number> {
         testImages: num(v, 'test-images', 0, { int: true, min: 1 }),
         cropPadding: num(v, 'crop-padding', t.cropPadding, { int: true, min: 0 }),
         flip: v.flip === undefined ? t.flip : v.flip === 'yes',
-        // Fashion-MNIST's names for its own folder; another data set gets its labels as names
-        ...(typeof v.data === 'string' && resolve(v.data) !== FASHION_MNIST_DIR ? { classes: Array.from({ length: 10 }, (_, i) => String(i)) } : {}),
+        ...(data !== FASHION_MNIST_DIR ? { classes: classNames(data) } : {}),
       },
       train,
     );
