@@ -109,8 +109,12 @@ describe('loom --task fashion-mnist', () => {
     const model = loom(['train', '--task', 'fashion-mnist', '--model', 'resnet', '--out', 'r3']);
     assert.equal(model.code, 1);
     assert.match(model.stderr, /^loom: unknown model 'resnet'; --model takes cnn, se-cnn, vit, swin/);
+    const patch = loom(['train', '--task', 'fashion-mnist', '--model', 'cnn', '--patch', '4', '--data', 'nowhere', '--out', 'r4']);
+    assert.equal(patch.code, 1);
+    assert.match(patch.stderr, /^loom: --patch applies to the vit model only, not cnn$/m);
     const help = loom(['train', '--task', 'fashion-mnist', '--help']);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /--data DIR +a folder with the four MNIST-layout IDX files/);
+    assert.match(help.stdout, /--patch P +vit: the side of its square patches/);
   });
 });

@@ -22,9 +22,10 @@ type Flags = Record<string, string | boolean | undefined>;
 export const fashionTrainCommand: Command = {
   name: 'train',
   summary: 'train an image classifier on Fashion-MNIST (or MNIST-layout data) and report its test accuracy',
-  usage: 'loom train --task fashion-mnist [--model cnn|se-cnn|vit|swin] [--data DIR] [--epochs N] [--batch B] [--lr LR] [--out DIR] [--resume]',
+  usage: 'loom train --task fashion-mnist [--model cnn|se-cnn|vit|swin] [--patch 4|7] [--data DIR] [--epochs N] [--batch B] [--lr LR] [--out DIR] [--resume]',
   options: {
     model: { type: 'string' },
+    patch: { type: 'string' },
     data: { type: 'string' },
     epochs: { type: 'string' },
     steps: { type: 'string' },
@@ -45,6 +46,7 @@ export const fashionTrainCommand: Command = {
   help: {
     'task fashion-mnist': 'this task',
     'model NAME': `${IMAGE_MODELS.map((m) => m.name).join(' | ')} (default ${DEFAULT_IMAGE_MODEL})`,
+    'patch P': 'vit: the side of its square patches, a divisor of 28 such as 4 or 7 (default 7)',
     'data DIR': `a folder with the four MNIST-layout IDX files, gzipped or not, and optionally classes.txt (ten names) (default ${FASHION_MNIST_DIR}: apt-get install dataset-fashion-mnist)`,
     'epochs N': 'passes over the training images (default: cnn 4, se-cnn 3, vit 3, swin 1); the cosine schedule decays to 0 at the end',
     'steps N': 'optimizer steps instead of --epochs',
@@ -101,7 +103,7 @@ async function trainImages(v: Flags): Promise<number> {
     const where = `${ckpt.dir}/config.json`;
     if (ckpt.meta.task !== 'fashion-mnist') throw new CheckpointError(`checkpoint '${ckpt.dir}' is for the task '${ckpt.meta.task}', not 'fashion-mnist'`);
     if (modelFlag !== undefined && modelFlag !== ckpt.meta.model) throw new UsageError(`--model ${modelFlag} differs from the checkpoint's ${ckpt.meta.model}; a resumed run keeps its settings`);
-    for (const flag of ['data', 'epochs', 'batch', 'lr', 'weight-decay', 'warmup', 'crop-padding', 'flip', 'train-images', 'seed'])
+    for (const flag of ['patch', 'data', 'epochs', 'batch', 'lr', 'weight-decay', 'warmup', 'crop-padding', 'flip', 'train-images', 'seed'])
       if (v[flag] !== undefined) throw new UsageError(`--${flag} cannot change a resumed run (its settings come from the checkpoint); start a new run with another --out instead`);
     const config = structuredClone(ckpt.meta.taskConfig) as unknown as FashionMnistConfig;
     const problem = fashionMnistConfigProblem(config);
@@ -114,6 +116,7 @@ async function trainImages(v: Flags): Promise<number> {
   } else {
     const spec = findImageModel(modelFlag ?? DEFAULT_IMAGE_MODEL)!;
     const t = spec.training;
+    if (v.patch !== undefined && spec.name !== 'vit') throw new UsageError(`--patch applies to the vit model only, not ${spec.name}`);
     const data = typeof v.data === 'string' ? resolve(v.data) : FASHION_MNIST_DIR;
     const { train, test } = loadSplits(data);
     if (v.flip !== undefined && v.flip !== 'yes' && v.flip !== 'no') throw new UsageError(`--flip must be yes or no, got '${String(v.flip)}'`);
@@ -130,7 +133,10 @@ async function trainImages(v: Flags): Promise<number> {
       train,
     );
     const seed = num(v, 'seed', 0, { int: true });
-    task = new FashionMnistTask({ config, train, test, model: spec.name, seed });
+    const modelConfig = v.patch !== undefined ? { patchSize: num(v, 'patch', 7, { int: true, min: 1 }) } : {};
+    const side = train.shape[2];
+    if (modelConfig.patchSize !== undefined && side % modelConfig.patchSize !== 0) throw new UsageError(`--patch must divide the image side ${side} (e.g. 4 or 7 for 28), got ${modelConfig.patchSize}`);
+    task = new FashionMnistTask({ config, train, test, model: spec.name, modelConfig, seed });
     const epochs = num(v, 'epochs', t.epochs, { min: 0.001 });
     options = {
       steps: Math.max(1, Math.round(epochs * task.stepsPerEpoch)),
