@@ -169,3 +169,15 @@ describe('fashion-mnist training', () => {
     assert.equal(agree / 100, first100);
   });
 });
+
+describe('fashion-mnist memory', () => {
+  test('the memory estimate grows with the batch; a batch far beyond the heap is refused before training', async () => {
+    const tr = toyImages(40, 8, 1);
+    const make = (batch: number) =>
+      new FashionMnistTask({ config: fashionMnistConfig({ data: 'toy', batch, classes: ['a', 'b', 'c', 'd'] }, tr), train: tr, test: tr, model: 'cnn', modelConfig: { channels: [4, 8], hidden: 8 }, seed: 0 });
+    assert.equal(make(20).memoryEstimate(), 2 * make(10).memoryEstimate());
+    const huge = make(20);
+    Object.defineProperty(huge.config, 'batch', { value: 40e6 }); // an estimate of 8 TB
+    await assert.rejects(train(huge, options(1), { storage: new MemoryRunStorage() }), /training step of this run/);
+  });
+});

@@ -144,6 +144,12 @@ export class FashionMnistTask implements Task<FashionMnistConfig, ImageBatch, Fa
     this.startEpoch();
   }
 
+  /** Roughly the tensor memory of a training step: the model's bytes per image (at 28 x 28) times the pixels and the batch. */
+  memoryEstimate(): number {
+    const [, C, H, W] = this.trainSet.shape;
+    return this.spec.bytesPerImage * ((C * H * W) / 784) * this.config.batch;
+  }
+
   describeModel(): ModelDescription {
     return { name: this.spec.name, config: this.modelConfig };
   }
