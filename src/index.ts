@@ -31,6 +31,10 @@ export { GPT, KVCache, defaultGPTConfig, type GPTConfig, type GenerateOptions } 
 export { ViT, defaultViTConfig, type ViTConfig } from './models/vision/vit.js';
 export { SqueezeExcitation, type SqueezeExcitationOptions } from './models/vision/squeeze-excitation.js';
 export { WindowAttention, SwinBlock, PatchMerging, windowPartition, windowReverse, roll, type SwinBlockOptions } from './models/vision/swin.js';
+export { vitAttention, type ViTAttentionMaps } from './models/vision/vit-attention.js';
+export { CNN, ConvBlock, ClassifierHead, defaultCNNConfig, type CNNConfig } from './models/vision/cnn.js';
+export { SECNN, SEConvBlock, defaultSECNNConfig, type SECNNConfig } from './models/vision/se-cnn.js';
+export { SwinTiny, SwinStage, SwinPatchEmbed, defaultSwinTinyConfig, type SwinTinyConfig } from './models/vision/swin-tiny.js';
 export { CharRNN, charRNNDefaults, type CharRNNConfig } from './models/char-rnn.js';
 export { generate, pickToken, type SamplingOptions } from './models/sampling.js';
 export { fetchCheckpoint, checkpointFromFiles, type NamedBlob } from './io/checkpoint-files.js';
@@ -52,3 +56,7 @@ export { isoDate, parseIsoDate, dayNumber, type DailySeries } from './data/serie
 export { calendarCovariates, holidayOf, federalHolidays, dayOfWeek, dayOfYear, COVARIATES, HOLIDAYS } from './data/calendar.js';
 export { splitSeries, type SeriesSplit } from './data/series-split.js';
 export { ForecastTask, FORECAST_MODELS, findForecastModel, forecastDefaults, baselines, scoreForecasts, rollingOrigins, seasonalScale, forecastPlotSpec, forecastTaskFromCheckpoint, type ForecastConfig, type Forecaster, type Score } from './tasks/forecast/index.js';
+export {
+  FashionMnistTask, fashionMnistConfig, IMAGE_MODELS, findImageModel, evaluateImages, loadImageClassifier, classify, augmentBatch, rgbaToGrey, resizeArea,
+  type FashionMnistConfig, type ImageBatch, type ImageEvalResult, type LabelledImages, type ImageClassifier,
+} from './tasks/fashion-mnist/index.js';

@@ -22,3 +22,4 @@ export { usBirths, US_BIRTHS } from './data/us-births.js';
 export { loadSeries, type SeriesSource } from './data/series-file.js';
 export { parseSeriesCsv } from './data/series-csv.js';
 export { forecastPlotSvg } from './tasks/forecast/plot.js';
+export { readPngImage, type PngImage } from './tasks/fashion-mnist/png.js';

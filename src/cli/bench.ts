@@ -23,7 +23,13 @@ import { Generator, manualSeed } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
 import { CharRNN } from '../models/char-rnn.js';
 import { GPT } from '../models/gpt.js';
+import { ReLU } from '../nn/layers/activations.js';
+import { BatchNorm2d } from '../nn/layers/batchnorm.js';
+import { Sequential } from '../nn/layers/containers.js';
 import { Embedding } from '../nn/layers/embedding.js';
+import { Flatten } from '../nn/layers/reshape.js';
+import { Conv2d } from '../nn/vision/conv.js';
+import { MaxPool2d } from '../nn/vision/pooling.js';
 import { crossEntropy } from '../nn/functional.js';
 import { Linear } from '../nn/layers/linear.js';
 import { GRU } from '../nn/recurrent/rnn.js';
@@ -34,7 +40,7 @@ import { num, UsageError, type Command } from './args.js';
 const V = 65;
 
 /** The keys of WORKLOADS.md, in its order. */
-export const BENCH_KEYS = ['sgemm512_gflops', 'lstm_train_tok_s', 'gpt_train_tok_s', 'gru_generate_tok_s', 'rss_mb'] as const;
+export const BENCH_KEYS = ['sgemm512_gflops', 'lstm_train_tok_s', 'gpt_train_tok_s', 'gru_generate_tok_s', 'cnn_train_img_s', 'rss_mb'] as const;
 type Key = (typeof BENCH_KEYS)[number];
 
 /** Warm-up and timed repetitions of a workload. */
@@ -127,6 +133,28 @@ function gruGenerateStep(n = 200): () => void {
     });
 }
 
+/**
+ * The image classifier of WORKLOADS.md: Conv2d(1, 32, 3, padding 1), BatchNorm2d, ReLU, MaxPool2d(2),
+ * Conv2d(32, 64, 3, padding 1), BatchNorm2d, ReLU, MaxPool2d(2), flatten, Linear(3136, 128), ReLU,
+ * Linear(128, 10); input (64, 1, 28, 28); cross-entropy, backward, Adam 1e-3.
+ */
+function cnnStep(): () => void {
+  const B = 64;
+  const model = new Sequential(
+    new Conv2d(1, 32, 3, { padding: 1 }), new BatchNorm2d(32), new ReLU(), new MaxPool2d(2),
+    new Conv2d(32, 64, 3, { padding: 1 }), new BatchNorm2d(64), new ReLU(), new MaxPool2d(2),
+    new Flatten(), new Linear(3136, 128), new ReLU(), new Linear(128, 10),
+  );
+  const opt = new Adam(model.parameters(), { lr: 1e-3 });
+  const x = randn([B, 1, 28, 28]);
+  const y = randint(0, 10, [B]);
+  return () => {
+    opt.zeroGrad();
+    crossEntropy(model.forward(x), y).backward();
+    opt.step();
+  };
+}
+
 /** One draw from a probability vector (torch.multinomial with one sample). */
 function multinomial(p: ArrayLike<number>, gen: Generator): number {
   let u = gen.uniform();
@@ -139,11 +167,13 @@ function multinomial(p: ArrayLike<number>, gen: Generator): number {
 
 type Figures = Record<Key, number | null>;
 
+const emptyFigures = (): Figures => Object.fromEntries(BENCH_KEYS.map((k) => [k, null])) as Figures;
+
 /** Runs every workload on the current backend. */
 function runAll(reps: typeof FAST, only: Set<string> | null, log: (s: string) => void): Figures {
   const want = (k: Key) => !only || only.has(k);
   manualSeed(0);
-  const out: Figures = { sgemm512_gflops: null, lstm_train_tok_s: null, gpt_train_tok_s: null, gru_generate_tok_s: null, rss_mb: null };
+  const out = emptyFigures();
   if (want('sgemm512_gflops')) {
     const s = time(sgemmStep(), reps.sgemm);
     out.sgemm512_gflops = (2 * 512 ** 3) / s / 1e9;
@@ -164,6 +194,11 @@ function runAll(reps: typeof FAST, only: Set<string> | null, log: (s: string) =>
     out.gru_generate_tok_s = 200 / s;
     log(`gru generate: ${(s * 1e3).toFixed(1)} ms per 200 tokens`);
   }
+  if (want('cnn_train_img_s')) {
+    const s = time(cnnStep(), reps.train);
+    out.cnn_train_img_s = 64 / s;
+    log(`cnn train: ${(s * 1e3).toFixed(1)} ms per step`);
+  }
   out.rss_mb = process.resourceUsage().maxRSS / 1024;
   return out;
 }
@@ -181,7 +216,7 @@ function profile(log: (s: string) => void): void {
     gcCalls++;
   };
   try {
-    for (const [name, make] of [['LSTM', lstmStep], ['GPT', gptStep]] as const) {
+    for (const [name, make] of [['LSTM', lstmStep], ['GPT', gptStep], ['CNN', cnnStep]] as const) {
       const step = make();
       for (let i = 0; i < 3; i++) step();
       const p = profiled(base);
@@ -234,9 +269,9 @@ export const benchCommand: Command = {
   help: {
     threads: `threads of the fast kernels, counting the main one (default ${availableParallelism()}, the cores)`,
     backend: "'wasm' (default) or 'reference': run one side only, JSON keys without suffix",
-    only: `a comma-separated subset of ${BENCH_KEYS.slice(0, 4).join(', ')}`,
+    only: `a comma-separated subset of ${BENCH_KEYS.slice(0, -1).join(', ')}`,
     'no-ref': 'skip the reference kernels (their keys are null)',
-    profile: 'after the figures, time every kernel of one LSTM and one GPT training step',
+    profile: 'after the figures, time every kernel of one LSTM, one GPT and one CNN training step',
     quick: 'fewer repetitions (the reference counts), for a rough figure',
   },
   async run(values) {
@@ -273,7 +308,7 @@ export const benchCommand: Command = {
       details.forEach((d) => console.log(d));
       return 0;
     }
-    let ref: Record<string, number | null> = fmtFigures({ sgemm512_gflops: null, lstm_train_tok_s: null, gpt_train_tok_s: null, gru_generate_tok_s: null, rss_mb: null }, '_ref');
+    let ref: Record<string, number | null> = fmtFigures(emptyFigures(), '_ref');
     if (!values['no-ref']) {
       const bin = fileURLToPath(new URL('../../../bin/loom.js', import.meta.url));
       const args = [bin, 'bench', '--backend', 'reference', ...(values.only ? ['--only', String(values.only)] : [])];

@@ -18,6 +18,9 @@ import { g2pTrainCommand } from './g2p/train.js';
 import { exportCommand } from './export.js';
 import { importCommand } from './import.js';
 import { forecastCommand, forecastEvalCommand, forecastTrainCommand } from './forecast/commands.js';
+import { fashionEvalCommand } from './fashion-mnist/eval.js';
+import { fashionPredictCommand } from './fashion-mnist/predict.js';
+import { fashionTrainCommand } from './fashion-mnist/train.js';
 import { sampleCommand } from './sample.js';
 import { trainCommand } from './train.js';
 
@@ -35,6 +38,7 @@ export const TASKS: TaskCli[] = [
   { name: 'char-lm', summary: 'character-level language models (Moby Dick by default)', commands: [trainCommand, evalCommand, sampleCommand, exportCommand, importCommand] },
   { name: 'g2p', summary: 'grapheme-to-phoneme conversion (CMUdict by default)', commands: [g2pTrainCommand, g2pEvalCommand, g2pPredictCommand] },
   { name: 'forecast', summary: 'daily time-series forecasting (US births 1969-1988 by default)', commands: [forecastTrainCommand, forecastEvalCommand, forecastCommand] },
+  { name: 'fashion-mnist', summary: 'image classifiers (cnn, se-cnn, vit, swin) on Fashion-MNIST or MNIST-layout data', commands: [fashionTrainCommand, fashionEvalCommand, fashionPredictCommand] },
 ];
 
 /** The names of the task commands, in the order the tasks list them. */

@@ -12,7 +12,7 @@
  * // images: Float32Array of shape (10000, 1, 28, 28) in [0, 1]; labels: Int32Array in [0, 10)
  * const x = fromArray(images, shape);
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { DataError } from './corpus.js';
@@ -74,13 +74,29 @@ export function parseIdx(bytes: Uint8Array, name = 'IDX data'): IdxArray {
   return { type, shape, data };
 }
 
-/** Reads `<dir>/<base>.gz` or `<dir>/<base>`, whichever exists. */
-function readIdxFile(dir: string, base: string): IdxArray {
-  for (const file of [join(dir, `${base}.gz`), join(dir, base)])
-    if (existsSync(file)) return parseIdx(readFileSync(file), file);
+/**
+ * Reads one of the four files: `<dir>/<base>.gz` or `<dir>/<base>`, or else the one file of the folder
+ * whose name holds the base with `-` or `.` before `idx` and an optional prefix (`emnist-digits-train-images-idx3-ubyte.gz`,
+ * Kaggle's `train-images.idx3-ubyte`). Returns the array and the file's path.
+ */
+function readIdxFile(dir: string, base: string): { array: IdxArray; file: string } {
+  for (const file of [join(dir, `${base}.gz`), join(dir, base)]) if (existsSync(file)) return { array: parseIdx(readFileSync(file), file), file };
+  if (!existsSync(dir))
+    throw new DataError(
+      `Fashion-MNIST: the folder ${dir} does not exist. Install the data set with ` +
+        '`apt-get install dataset-fashion-mnist` (Debian), or pass `--data DIR` (`dir`) naming a folder with the four MNIST-layout IDX files.',
+    );
+  const [kind, idx] = base.split(/-(?=idx)/); // 'train-images', 'idx3-ubyte'
+  const pattern = new RegExp(`(^|[-_.])${kind.replace('-', '[-_]')}[-_.]${idx}(\\.gz)?$`);
+  const found = readdirSync(dir).filter((f) => pattern.test(f));
+  if (found.length === 1) {
+    const file = join(dir, found[0]);
+    return { array: parseIdx(readFileSync(file), file), file };
+  }
+  if (found.length > 1) throw new DataError(`Fashion-MNIST: ${dir} has several files for ${base}: ${found.join(', ')}; keep one`);
   throw new DataError(
     `Fashion-MNIST: ${join(dir, base)}(.gz) not found. Install the data set with ` +
-      '`apt-get install dataset-fashion-mnist` (Debian), or pass `dir` pointing at the four IDX files.',
+      '`apt-get install dataset-fashion-mnist` (Debian), or pass `--data DIR` (`dir`) naming a folder with the four MNIST-layout IDX files.',
   );
 }
 
@@ -110,17 +126,17 @@ export interface FashionMnist {
 export function loadFashionMnist({ split = 'train', dir = FASHION_MNIST_DIR }: FashionMnistOptions = {}): FashionMnist {
   if (split !== 'train' && split !== 'test') throw new DataError(`Fashion-MNIST: split must be 'train' or 'test', got '${String(split)}'`);
   const prefix = split === 'train' ? 'train' : 't10k';
-  const img = readIdxFile(dir, `${prefix}-images-idx3-ubyte`);
-  const lab = readIdxFile(dir, `${prefix}-labels-idx1-ubyte`);
-  if (img.type !== 'u8' || img.shape.length !== 3)
-    throw new DataError(`Fashion-MNIST: images must be u8 of shape (N, H, W), got ${img.type} [${img.shape.join(', ')}]`);
+  const { array: img, file: imgFile } = readIdxFile(dir, `${prefix}-images-idx3-ubyte`);
+  const { array: lab, file: labFile } = readIdxFile(dir, `${prefix}-labels-idx1-ubyte`);
+  if (img.type !== 'u8' || img.shape.length !== 3 || img.shape[0] === 0)
+    throw new DataError(`${imgFile}: images must be u8 of shape (N, H, W) with N >= 1, got ${img.type} [${img.shape.join(', ')}]`);
   if (lab.type !== 'u8' || lab.shape.length !== 1 || lab.shape[0] !== img.shape[0])
-    throw new DataError(`Fashion-MNIST: labels must be u8 of shape (${img.shape[0]}), got ${lab.type} [${lab.shape.join(', ')}]`);
+    throw new DataError(`${labFile}: labels must be u8 of shape (${img.shape[0]}) to match ${imgFile}, got ${lab.type} [${lab.shape.join(', ')}]`);
   const [N, H, W] = img.shape;
   const images = new Float32Array(img.data.length);
   for (let i = 0; i < images.length; i++) images[i] = img.data[i] / 255;
   const labels = Int32Array.from(lab.data);
   const bad = labels.findIndex((l) => l >= FASHION_MNIST_CLASSES.length);
-  if (bad >= 0) throw new DataError(`Fashion-MNIST: label ${labels[bad]} at index ${bad} is not in [0, ${FASHION_MNIST_CLASSES.length})`);
+  if (bad >= 0) throw new DataError(`${labFile}: label ${labels[bad]} at index ${bad} is not in [0, ${FASHION_MNIST_CLASSES.length})`);
   return { images, labels, shape: [N, 1, H, W], classes: FASHION_MNIST_CLASSES };
 }

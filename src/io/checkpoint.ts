@@ -236,8 +236,10 @@ export function loadCheckpointWeights(ckpt: Checkpoint, module: Module, modelNam
     if (!t) throw new CheckpointError(`checkpoint file '${path}' lacks the tensor '${k}' that the ${modelName} model needs`);
     if (t.shape.join() !== want.shape.join())
       throw new CheckpointError(`checkpoint file '${path}' has '${k}' of shape [${t.shape.join(', ')}], but the ${modelName} config needs [${want.shape.join(', ')}]`);
-    if (!['F32', 'F16', 'BF16', 'F64'].includes(t.dtype))
-      throw new CheckpointError(`checkpoint file '${path}' holds '${k}' as ${t.dtype}, expected a float type (F32)`);
+    // integer and bool buffers (BatchNorm's num_batches_tracked, Swin's relative_position_index) keep their kind
+    const kinds = want.dtype === 'int32' ? ['I32', 'I64'] : want.dtype === 'bool' ? ['BOOL'] : ['F32', 'F16', 'BF16', 'F64'];
+    if (!kinds.includes(t.dtype))
+      throw new CheckpointError(`checkpoint file '${path}' holds '${k}' as ${t.dtype}, expected ${want.dtype === 'float32' ? 'a float type (F32)' : kinds.join(' or ')}`);
     state.set(k, fromSafeTensor(t, `${path}: ${k}`));
   }
   for (const k of file.tensors.keys())
