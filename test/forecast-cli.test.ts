@@ -54,6 +54,10 @@ test('ar from least squares: resumed to more steps, the same data; a changed fil
   const r = loom('train', '--out', out, '--resume', '--steps', '4');
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /resuming from step 2/);
+  // the run's ar and the ar baseline are told apart in the table
+  const table = loom('eval', '--checkpoint', out);
+  assert.equal(table.status, 0, table.stderr);
+  assert.deepEqual(table.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s{2,}/)[0]), ['ar (this run)', 'naive', 'seasonal-naive', 'ar']);
   writeFileSync(data, csv().replace(/,x,1(\d\d)\n/, ',x,9$1\n'));
   const changed = loom('eval', '--checkpoint', out);
   assert.equal(changed.status, 1);

@@ -198,7 +198,11 @@ export class ForecastTask implements Task<ForecastConfig, ForecastBatch, Forecas
 
   /** The test-period scores of the model and the baselines (naive, seasonal-naive, ar), in that order. */
   scores(): ForecastScore[] {
-    return [this.forecaster(), ...baselines(this.series, this.split.valEnd)].map((f) => ({ name: f.name, score: this.score(f, 'test') }));
+    const base = baselines(this.series, this.split.valEnd);
+    const model = this.forecaster();
+    // an `ar` run beside the `ar` baseline (fitted on every day before the test period): told apart
+    const name = base.some((b) => b.name === model.name) ? `${model.name} (this run)` : model.name;
+    return [{ name, score: this.score(model, 'test') }, ...base.map((f) => ({ name: f.name, score: this.score(f, 'test') }))];
   }
 
   /** `NAME  MASE x.xxx  sMAPE y.yy%` lines of `scores()`. */
