@@ -52,12 +52,18 @@ function resolveBareImports(js: string): string {
 
 /** The code of the README's "## 30 seconds" section, as JavaScript importing the built browser entry. */
 export function readmeExample(): string {
+  const source = readmeExampleSource();
+  const ts = source.replace(/from 'loom-nn'/g, "from '/dist/src/index.js'");
+  if (ts === source) throw new Error("README.md: expected the 30-second example to import from 'loom-nn'");
+  return transformSync(ts, { loader: 'ts', format: 'esm' }).code;
+}
+
+/** The TypeScript of the README's "## 30 seconds" section, as written (importing from 'loom-nn'). */
+export function readmeExampleSource(): string {
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
   const m = /^## 30 seconds\s*\n+```ts\n([\s\S]*?)\n```/m.exec(readme);
   if (!m) throw new Error('README.md: expected a "## 30 seconds" section with a ```ts block');
-  const ts = m[1].replace(/from 'loom-nn'/g, "from '/dist/src/index.js'");
-  if (ts === m[1]) throw new Error("README.md: expected the 30-second example to import from 'loom-nn'");
-  return transformSync(ts, { loader: 'ts', format: 'esm' }).code;
+  return m[1];
 }
 
 /** Every *.safetensors file under `dir` (and its folders). */

@@ -1,0 +1,58 @@
+/**
+ * Loom from a Vite app, as the README tells users to build one: the README's 30-second example in a page
+ * built by `vite build` from the package entry (`import ... from 'loom-nn'`, resolved through the
+ * package's `browser` export condition; Vite emits loom.wasm and the kernel worker as assets), served
+ * cross-origin isolated and run in headless Chromium on two Web Workers. It prints what Node prints.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { transformSync } from 'esbuild';
+import { build } from 'vite';
+import { browserMissing, launchChromium, type Browser } from './browser/chromium.js';
+import { readmeExampleSource, startServer, type TestServer } from './browser/server.js';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+
+describe('a Vite app', { skip: browserMissing() }, () => {
+  const app = mkdtempSync(join(tmpdir(), 'loom-vite-'));
+  let server: TestServer;
+  let browser: Browser;
+
+  before(async () => {
+    // the app's own node_modules/loom-nn is this package, as `npm install loom-nn` would make it
+    mkdirSync(join(app, 'node_modules'));
+    symlinkSync(REPO, join(app, 'node_modules', 'loom-nn'), 'dir');
+    writeFileSync(join(app, 'index.html'), '<!doctype html><meta charset="utf-8"><script type="module" src="/main.ts"></script>');
+    writeFileSync(join(app, 'main.ts'), readmeExampleSource());
+    // the README's Vite settings: ES2022 (top-level await), module workers
+    await build({ root: app, base: '/app/', logLevel: 'silent', build: { target: 'es2022', outDir: join(app, 'dist') }, worker: { format: 'es' } });
+    server = await startServer({ '/app/': join(app, 'dist') });
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    rmSync(app, { recursive: true, force: true });
+  });
+
+  test("the README's example built by Vite trains in Chromium on Web Workers to the weights Node prints", async () => {
+    writeFileSync(join(app, 'node.mjs'), transformSync(readmeExampleSource(), { loader: 'ts', format: 'esm' }).code);
+    const node = spawnSync(process.execPath, [join(app, 'node.mjs')], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(node.status, 0, node.stderr);
+    const lines: string[] = [];
+    const page = await browser.open('about:blank', (line) => lines.push(line));
+    const printed = page.waitForEvent('console', { predicate: (m) => m.text().startsWith('tensor('), timeout: 60_000 });
+    await page.goto(`${server.origin}/app/index.html`);
+    const text = (await printed).text();
+    const threads = await page.evaluate(() => crossOriginIsolated);
+    await page.close();
+    assert.equal(threads, true);
+    assert.equal(text, node.stdout.trim(), `page log:\n${lines.join('\n')}`);
+    assert.ok(!lines.some((l) => /one thread/.test(l)), `expected the kernels on Web Workers, got:\n${lines.join('\n')}`);
+  });
+});
