@@ -70,10 +70,17 @@ test('kernel declarations: named arguments become the positional ones, in order 
 });
 
 const gen = new Generator(77);
-const normal = (shape: number[], scale = 1): Tensor => randn(shape, { generator: gen }).mul(scale);
+/**
+ * Every tensor the cases make, kept reachable: the cases hold only their heap addresses (`t.base`), and
+ * a tensor the collector finds unreachable gives its block to the next allocation.
+ */
+const pinned: Tensor[] = [];
+const pin = (t: Tensor): Tensor => (pinned.push(t), t);
+const normal = (shape: number[], scale = 1): Tensor => pin(randn(shape, { generator: gen }).mul(scale));
 const f32 = (t: Tensor, strides: number[] = [1]) => ({ kind: 'f32' as const, off: t.base, strides });
-const i32 = (values: ArrayLike<number>, shape: number[]): Tensor => fromArray(Int32Array.from(values), shape, { dtype: 'int32' });
-const zeros = (shape: number[]): Tensor => Tensor.empty(shape).fill_(0);
+const i32 = (values: ArrayLike<number>, shape: number[]): Tensor => pin(fromArray(Int32Array.from(values), shape, { dtype: 'int32' }));
+const empty = (shape: number[], dtype?: 'int32' | 'bool'): Tensor => pin(Tensor.empty(shape, dtype));
+const zeros = (shape: number[]): Tensor => empty(shape).fill_(0);
 /** The heap array a tensor's elements live in. */
 const arrayOf = (t: Tensor) => (t.dtype === 'float32' ? heap.f32 : t.dtype === 'int32' ? heap.i32 : heap.u8);
 
@@ -91,9 +98,9 @@ interface Case {
 function cases(): Case[] {
   const n = 70001; // above twice every elementwise grain
   const x = normal([n]);
-  const y = Tensor.empty([n]);
+  const y = empty([n]);
   const dy = normal([n]);
-  const dx = Tensor.empty([n]);
+  const dx = empty([n]);
   const sx = x.sigmoid();
   const cs: Case[] = [
     { kernel: 'unary', outputs: [y], run: (b) => b.unary('tanh', x.base, y.base, n) },
@@ -104,19 +111,19 @@ function cases(): Case[] {
   {
     const a = normal([4, 64, 256]);
     const row = normal([256]);
-    const out = Tensor.empty([4, 64, 256]);
+    const out = empty([4, 64, 256]);
     cs.push({ kernel: 'binary4', outputs: [out], run: (b) => b.binary('mul', f32(a, [16384, 256, 1]), f32(row, [0, 0, 1]), f32(out, [16384, 256, 1]), [4, 64, 256]) });
-    const [src, t] = [normal([2, 256, 256]), Tensor.empty([2, 256, 256])]; // t = src transposed in the last two dims
+    const [src, t] = [normal([2, 256, 256]), empty([2, 256, 256])]; // t = src transposed in the last two dims
     cs.push({ kernel: 'copy4', outputs: [t], run: (b) => b.copy(f32(src, [65536, 1, 256]), f32(t, [65536, 256, 1]), [2, 256, 256]) });
-    const sums = Tensor.empty([256]);
+    const sums = empty([256]);
     cs.push({ kernel: 'reduceSum', outputs: [sums], run: (b) => b.reduce('sum', f32(a), f32(sums), 256, 256, 1) });
   }
   {
     const [rows, cols] = [600, 65];
     const s = normal([rows, cols], 3);
-    const p = Tensor.empty([rows, cols]);
+    const p = empty([rows, cols]);
     const g = normal([rows, cols]);
-    const ds = Tensor.empty([rows, cols]);
+    const ds = empty([rows, cols]);
     referenceBackend.softmax(s.base, p.base, rows, cols, false);
     for (const log of [false, true]) cs.push({ kernel: 'softmax', outputs: [ds], run: (b) => b.softmax(s.base, ds.base, rows, cols, log) });
     cs.push({ kernel: 'softmaxBackward', outputs: [ds], run: (b) => b.softmaxBackward(p.base, g.base, ds.base, rows, cols, false) });
@@ -128,8 +135,8 @@ function cases(): Case[] {
     const [rows, D] = [300, 128];
     const xs = normal([rows, D], 2);
     const [w, bias] = [normal([D]), normal([D])];
-    const [ys, mean, rstd, dys, dxs] = [Tensor.empty([rows, D]), Tensor.empty([rows]), Tensor.empty([rows]), normal([rows, D]), Tensor.empty([rows, D])];
-    const [dw, db] = [Tensor.empty([D]).fill_(0), Tensor.empty([D]).fill_(0)];
+    const [ys, mean, rstd, dys, dxs] = [empty([rows, D]), empty([rows]), empty([rows]), normal([rows, D]), empty([rows, D])];
+    const [dw, db] = [empty([D]).fill_(0), empty([D]).fill_(0)];
     referenceBackend.layerNorm(xs.base, w.base, bias.base, ys.base, mean.base, rstd.base, rows, D, 1e-5);
     cs.push(
       { kernel: 'layerNorm', outputs: [ys, mean, rstd], run: (b) => b.layerNorm(xs.base, w.base, bias.base, ys.base, mean.base, rstd.base, rows, D, 1e-5), atol: 1e-5 },
@@ -138,7 +145,7 @@ function cases(): Case[] {
     );
   }
   {
-    const [p, grad, m, v, buf] = [normal([n]), normal([n]), normal([n], 0.1), normal([n], 0.1).abs(), normal([n])];
+    const [p, grad, m, v, buf] = [normal([n]), normal([n]), normal([n], 0.1), pin(normal([n], 0.1).abs()), normal([n])];
     const adam = { p: p.base, grad: grad.base, m: m.base, v: v.base, vmax: -1, n, step: 3, lr: 1e-3, betas: [0.9, 0.999] as const, eps: 1e-8, weightDecay: 0.01, maximize: false, decoupled: true };
     const sgd = { p: p.base, grad: grad.base, buf: buf.base, n, first: false, lr: 0.1, momentum: 0.9, dampening: 0.1, weightDecay: 0.01, nesterov: true, maximize: false };
     cs.push(
@@ -150,10 +157,10 @@ function cases(): Case[] {
     const [B, H] = [1024, 8];
     const G = RECURRENT_GATES.lstm;
     const [gx, gh, bih, bhh, h, c] = [normal([B, G * H]), normal([B, G * H]), normal([G * H]), normal([G * H]), normal([B, H]), normal([B, H])];
-    const [act, hOut, cOut] = [Tensor.empty([B, RECURRENT_SAVED.lstm * H]), Tensor.empty([B, H]), Tensor.empty([B, H])];
+    const [act, hOut, cOut] = [empty([B, RECURRENT_SAVED.lstm * H]), empty([B, H]), empty([B, H])];
     const step = { cell: 'lstm' as const, B, H, gx: gx.base, gh: gh.base, bih: bih.base, bhh: bhh.base, h: h.base, c: c.base, act: act.base, hOut: hOut.base, cOut: cOut.base, y: -1, yStride: 0, mask: -1 };
     referenceBackend.recurrentStep(step);
-    const [dh, dc, dgx, dgh] = [normal([B, H]), normal([B, H]), Tensor.empty([B, G * H]), Tensor.empty([B, G * H])];
+    const [dh, dc, dgx, dgh] = [normal([B, H]), normal([B, H]), empty([B, G * H]), empty([B, G * H])];
     const back = { ...step, dh: dh.base, dc: dc.base, dy: -1, dgx: dgx.base, dgh: dgh.base };
     cs.push(
       { kernel: 'recurrentStep', outputs: [act, hOut, cOut], run: (b) => b.recurrentStep(step) },
@@ -161,12 +168,12 @@ function cases(): Case[] {
     );
   }
   {
-    const [a, bm, cm] = [normal([64, 32, 32]), normal([64, 32, 32]), Tensor.empty([64, 32, 32])];
+    const [a, bm, cm] = [normal([64, 32, 32]), normal([64, 32, 32]), empty([64, 32, 32])];
     const mat = (t: Tensor, M: number, N: number) => ({ off: t.base, batchStride: M * N, rowStride: N, colStride: 1 });
     cs.push({ kernel: 'sgemmBatch', outputs: [cm], run: (b) => b.matmul(64, 32, 32, 32, mat(a, 32, 32), mat(bm, 32, 32), mat(cm, 32, 32), false), atol: 1e-5 });
-    const [a2, b2, c2] = [normal([130, 64]), normal([64, 64]), Tensor.empty([130, 64])];
+    const [a2, b2, c2] = [normal([130, 64]), normal([64, 64]), empty([130, 64])];
     cs.push({ kernel: 'sgemmRows', outputs: [c2], run: (b) => b.matmul(1, 130, 64, 64, mat(a2, 130, 64), mat(b2, 64, 64), mat(c2, 130, 64), false), atol: 1e-5 });
-    const [a3, b3, c3] = [normal([8, 64]), normal([64, 512]), Tensor.empty([8, 512])];
+    const [a3, b3, c3] = [normal([8, 64]), normal([64, 512]), empty([8, 512])];
     cs.push({ kernel: 'sgemmCols', outputs: [c3], run: (b) => b.matmul(1, 8, 512, 64, mat(a3, 8, 64), mat(b3, 64, 512), mat(c3, 8, 512), false), atol: 1e-5 });
   }
   cs.push(...selectionCases(), ...sequenceCases(), ...visionCases(), ...batchNormCases());
@@ -176,16 +183,16 @@ function cases(): Case[] {
 /** unaryF64 and unaryF64Backward, compare4, where4, fill32, reduceExtreme, rmsprop. */
 function selectionCases(): Case[] {
   const n = 70001;
-  const [x, dy, y, dx] = [normal([n]), normal([n]), Tensor.empty([n]), Tensor.empty([n])];
-  const ex = Tensor.empty([n]);
+  const [x, dy, y, dx] = [normal([n]), normal([n]), empty([n]), empty([n])];
+  const ex = empty([n]);
   referenceBackend.unary('elu', x.base, ex.base, n);
   const [a, row] = [normal([4, 64, 256]), normal([256])];
-  const [mask, out] = [Tensor.empty([4, 64, 256], 'bool'), Tensor.empty([4, 64, 256])];
+  const [mask, out] = [empty([4, 64, 256], 'bool'), empty([4, 64, 256])];
   const u8 = (t: Tensor, strides: number[]) => ({ kind: 'u8' as const, off: t.base, strides });
-  const cond = Tensor.empty([4, 64, 256], 'bool');
+  const cond = empty([4, 64, 256], 'bool');
   referenceBackend.binary('gt', f32(a, [16384, 256, 1]), f32(row, [0, 0, 1]), u8(cond, [16384, 256, 1]), [4, 64, 256]);
-  const [maxes, argmins] = [Tensor.empty([256]), Tensor.empty([256], 'int32')];
-  const [p, grad, squareAvg, buf, gAvg] = [normal([n]), normal([n]), normal([n], 0.1).abs(), normal([n]), normal([n], 0.01)];
+  const [maxes, argmins] = [empty([256]), empty([4, 256], 'int32')]; // argmin over dim 1 of (4, 64, 256)
+  const [p, grad, squareAvg, buf, gAvg] = [normal([n]), normal([n]), pin(normal([n], 0.1).abs()), normal([n]), normal([n], 0.01)];
   const rms = { p: p.base, grad: grad.base, squareAvg: squareAvg.base, buf: buf.base, gAvg: gAvg.base, n, lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0.01, momentum: 0.9, maximize: false };
   const strides = [16384, 256, 1];
   return [
@@ -204,18 +211,18 @@ function selectionCases(): Case[] {
 function sequenceCases(): Case[] {
   const [L, S] = [32, 128];
   const scores = normal([2, 4, L, S], 2);
-  const causal = Tensor.empty([L, S], 'bool');
+  const causal = empty([L, S], 'bool');
   for (let i = 0; i < L; i++) for (let j = 0; j < S; j++) heap.u8[causal.base + i * S + j] = j > i + 96 ? 1 : 0;
   const bias = normal([2, 1, 1, S]);
   const masks = [{ bool: true, off: causal.base, strides: [0, 0, S, 1] }, { bool: false, off: bias.base, strides: [S, 0, 0, 1] }];
   const [N, T, d, e] = [32, 16, 8, 8];
   // positive features, as after linear attention's feature map, keep the denominators away from 0
-  const [q, k, v, g] = [normal([N, T, d]).abs(), normal([N, T, d]).abs(), normal([N, T, e]), normal([N, T, e])];
-  const [y, dq, dk, dv] = [Tensor.empty([N, T, e]), Tensor.empty([N, T, d]), Tensor.empty([N, T, d]), Tensor.empty([N, T, e])];
+  const [q, k, v, g] = [pin(normal([N, T, d]).abs()), pin(normal([N, T, d]).abs()), normal([N, T, e]), normal([N, T, e])];
+  const [y, dq, dk, dv] = [empty([N, T, e]), empty([N, T, d]), empty([N, T, d]), empty([N, T, e])];
   const sweep = { q: q.base, k: k.base, v: v.base, N, T, d, e, eps: 1e-6, S0: null, z0: null };
   const [rows, C, D] = [1024, 10, 64];
   const target = i32(Array.from({ length: rows * D }, (_, i) => (i * 7) % (C + 1) === C ? -100 : (i * 7) % (C + 1)), [rows, D]);
-  const [w, gl, gx] = [normal([C]).abs(), normal([rows * D]), zeros([rows, C, D])];
+  const [w, gl, gx] = [pin(normal([C]).abs()), normal([rows * D]), zeros([rows, C, D])];
   const block = { x: -1, target: target.base, weight: w.base, N: rows, C, D, ignoreIndex: -100 };
   return [
     { kernel: 'maskScores', outputs: [scores], run: (b) => b.maskScores(scores.base, [2, 4], L, S, 0.125, masks), rtol: 0, atol: 0 },
@@ -235,14 +242,14 @@ function visionCases(): Case[] {
   }), [K, size]);
   const [rowSrc, colSrc] = [pad(H), pad(W)];
   const g = { N, C, H, W, kH: K, kW: K, OH: H, OW: W, rowSrc: rowSrc.base, colSrc: colSrc.base };
-  const [x, cols, dcols, dx] = [normal([N, C, H, W]), Tensor.empty([C * K * K, N * H * W]), normal([C * K * K, N * H * W]), zeros([N, C, H, W])];
+  const [x, cols, dcols, dx] = [normal([N, C, H, W]), empty([C * K * K, N * H * W]), normal([C * K * K, N * H * W]), zeros([N, C, H, W])];
   const [n, O, P] = [8, 16, 256];
-  const [y, bias, out, dout, dy, db] = [normal([O, n, P]), normal([O]), Tensor.empty([n, O, P]), normal([n, O, P]), Tensor.empty([O, n, P]), Tensor.empty([O])];
+  const [y, bias, out, dout, dy, db] = [normal([O, n, P]), normal([O]), empty([n, O, P]), normal([n, O, P]), empty([O, n, P]), empty([O])];
   // 2x2 windows, stride 2, over 512 planes of 16 x 16
   const [planes, PH, PW, OH, OW] = [512, 16, 16, 8, 8];
   const window = { kH: 2, kW: 2, sH: 2, sW: 2, pH: 0, pW: 0, dH: 1, dW: 1, OH, OW };
   const px = normal([planes, PH, PW]);
-  const [py, idx, pdy, pdx] = [Tensor.empty([planes, OH, OW]), Tensor.empty([planes, OH, OW], 'int32'), normal([planes, OH, OW]), zeros([planes, PH, PW])];
+  const [py, idx, pdy, pdx] = [empty([planes, OH, OW]), empty([planes, OH, OW], 'int32'), normal([planes, OH, OW]), zeros([planes, PH, PW])];
   referenceBackend.maxPool(px.base, py.base, idx.base, planes, PH, PW, window);
   const win = i32(Array.from({ length: OH * OW }, (_, q) => {
     const [oh, ow] = [Math.floor(q / OW), q % OW];
@@ -265,10 +272,10 @@ function batchNormCases(): Case[] {
   const [N, C, S] = [8, 16, 256];
   const x = normal([N, C, S], 2);
   const [w, b, dy] = [normal([C]), normal([C]), normal([N, C, S])];
-  const [mean, rstd, variance, y, dx, dw, db] = [Tensor.empty([C]), Tensor.empty([C]), Tensor.empty([C]), Tensor.empty([N, C, S]), Tensor.empty([N, C, S]), Tensor.empty([C]), Tensor.empty([C])];
+  const [mean, rstd, variance, y, dx, dw, db] = [empty([C]), empty([C]), empty([C]), empty([N, C, S]), empty([N, C, S]), empty([C]), empty([C])];
   referenceBackend.batchNormStats(x.base, mean.base, rstd.base, variance.base, N, C, S, 1e-5);
   const R = 40000; // running statistics of more channels than the grain, so that they split
-  const [rm, rv, bm, bv] = [normal([R]), normal([R]).abs(), normal([R]), normal([R]).abs()];
+  const [rm, rv, bm, bv] = [normal([R]), pin(normal([R]).abs()), normal([R]), pin(normal([R]).abs())];
   return [
     { kernel: 'batchNormStats', outputs: [mean, rstd, variance], run: (k) => k.batchNormStats(x.base, mean.base, rstd.base, variance.base, N, C, S, 1e-5), rtol: 0, atol: 0 },
     { kernel: 'batchNormApply', outputs: [y], run: (k) => k.batchNormApply(x.base, mean.base, rstd.base, w.base, b.base, y.base, N, C, S), rtol: 0, atol: 0 },
