@@ -46,14 +46,15 @@ function median(xs: number[]): number {
 }
 
 /** Median seconds of `fn` over `timed` calls after `warm` calls. */
-function time(fn: () => void, { warm, timed }: Reps): number {
+async function time(fn: () => void, { warm, timed }: Reps, pause: () => Promise<void>): Promise<number> {
   heap.collect(); // each workload starts without the previous one's garbage
-  for (let i = 0; i < warm; i++) fn();
+  for (let i = 0; i < warm; i++) fn(), await pause();
   const secs: number[] = [];
   for (let i = 0; i < timed; i++) {
     const t0 = performance.now();
     fn();
     secs.push((performance.now() - t0) / 1000);
+    await pause(); // outside the timed call
   }
   return median(secs);
 }
@@ -157,34 +158,36 @@ export const emptyFigures = (): Figures => Object.fromEntries(BENCH_KEYS.map((k)
 
 /**
  * Runs every workload (or those in `only`) on the current backend; `rssMB` reports the peak memory of
- * the process where the platform can tell (Node), else `rss_mb` is null.
+ * the process where the platform can tell (Node), else `rss_mb` is null. `pause` runs between calls,
+ * untimed: in a page, a turn of the event loop, where the browser runs the finalizers that free the
+ * heap (Node collects synchronously, see core/memory.ts).
  */
-export function runAll(reps: typeof FAST, only: Set<string> | null, log: (s: string) => void, rssMB?: () => number): Figures {
+export async function runAll(reps: typeof FAST, only: Set<string> | null, log: (s: string) => void, rssMB?: () => number, pause: () => Promise<void> = async () => {}): Promise<Figures> {
   const want = (k: BenchKey) => !only || only.has(k);
   manualSeed(0);
   const out = emptyFigures();
   if (want('sgemm512_gflops')) {
-    const s = time(sgemmStep(), reps.sgemm);
+    const s = await time(sgemmStep(), reps.sgemm, pause);
     out.sgemm512_gflops = (2 * 512 ** 3) / s / 1e9;
     log(`sgemm512: ${(s * 1e3).toFixed(2)} ms per product`);
   }
   if (want('lstm_train_tok_s')) {
-    const s = time(lstmStep(), reps.train);
+    const s = await time(lstmStep(), reps.train, pause);
     out.lstm_train_tok_s = (32 * 64) / s;
     log(`lstm train: ${(s * 1e3).toFixed(1)} ms per step`);
   }
   if (want('gpt_train_tok_s')) {
-    const s = time(gptStep(), reps.train);
+    const s = await time(gptStep(), reps.train, pause);
     out.gpt_train_tok_s = (16 * 128) / s;
     log(`gpt train: ${(s * 1e3).toFixed(1)} ms per step`);
   }
   if (want('gru_generate_tok_s')) {
-    const s = time(gruGenerateStep(), reps.generate);
+    const s = await time(gruGenerateStep(), reps.generate, pause);
     out.gru_generate_tok_s = 200 / s;
     log(`gru generate: ${(s * 1e3).toFixed(1)} ms per 200 tokens`);
   }
   if (want('cnn_train_img_s')) {
-    const s = time(cnnStep(), reps.train);
+    const s = await time(cnnStep(), reps.train, pause);
     out.cnn_train_img_s = 64 / s;
     log(`cnn train: ${(s * 1e3).toFixed(1)} ms per step`);
   }

@@ -57,7 +57,8 @@ export async function benchInBrowser(only: string[] | null, quick: boolean): Pro
         const w = await import('/dist/src/bench/workloads.js' as string);
         const { backend } = await import('/dist/src/backends/backend.js' as string);
         const details: string[] = [];
-        const figures = w.runAll(quick ? w.SLOW : w.FAST, only ? new Set(only) : null, (s: string) => details.push(s));
+        const pause = () => new Promise((resolve) => setTimeout(resolve, 0));
+        const figures = await w.runAll(quick ? w.SLOW : w.FAST, only ? new Set(only) : null, (s: string) => details.push(s), undefined, pause);
         return { figures: w.fmtFigures(figures) as Record<string, number | null>, details, backend: backend().name as string };
       },
       [only, quick] as const,

@@ -109,7 +109,7 @@ export const benchCommand: Command = {
 
     if (side === 'reference') {
       setBackend(referenceBackend);
-      console.log(JSON.stringify(fmtFigures(runAll(SLOW, only, log, rssMB))));
+      console.log(JSON.stringify(fmtFigures(await runAll(SLOW, only, log, rssMB))));
       details.forEach((d) => console.log(d));
       return 0;
     }
@@ -121,7 +121,7 @@ export const benchCommand: Command = {
     setBackend(fast);
     try {
       log(`fast kernels: ${fast.name}`);
-      figures = runAll(values.quick ? SLOW : FAST, only, log, rssMB);
+      figures = await runAll(values.quick ? SLOW : FAST, only, log, rssMB);
       if (values.profile) profile(log);
     } finally {
       setBackend(previous);
