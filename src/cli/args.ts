@@ -70,3 +70,10 @@ export function num(values: Record<string, unknown>, key: string, fallback: numb
     throw new UsageError(`--${key} must be an integer from ${Math.max(min, -Number.MAX_SAFE_INTEGER)} to ${Number.MAX_SAFE_INTEGER}, got '${raw}'`);
   return v;
 }
+
+/** `--schedule`: constant or cosine (the loop's learning-rate schedules), `fallback` when absent. */
+export function scheduleFlag(raw: unknown, fallback: 'constant' | 'cosine'): 'constant' | 'cosine' {
+  if (raw === undefined) return fallback;
+  if (raw === 'constant' || raw === 'cosine') return raw;
+  throw new UsageError(`--schedule must be constant or cosine, got '${String(raw)}'`);
+}

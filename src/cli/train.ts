@@ -14,14 +14,13 @@
  */
 import { join, resolve } from 'node:path';
 import { DataError, mobyDick, readTextFile, textHash } from '../data/corpus.js';
-import { CheckpointError, decodeCheckpoint, type Checkpoint } from '../io/checkpoint.js';
+import { CheckpointError, type Checkpoint } from '../io/checkpoint.js';
 import type { SaveHook } from '../io/checkpoint-dir.js';
 import { charLMConfigProblem, charLMModel, configProblem, CharLMTask, DEFAULT_MODEL, findModel, FINAL_SAMPLING, MODELS, type CharLMConfig, type ModelSpec, type SizeFlag } from '../tasks/char-lm/index.js';
-import { NodeRunStorage } from '../train/node-storage.js';
-import { trainOptionsProblem, type TrainOptions } from '../train/options.js';
+import type { TrainOptions } from '../train/options.js';
 import type { CharVocab } from '../data/vocab.js';
-import { num, UsageError, type Command } from './args.js';
-import { runTrainingCli } from './training-run.js';
+import { num, scheduleFlag, UsageError, type Command } from './args.js';
+import { openRun, runTrainingCli, savedTrainOptions } from './training-run.js';
 
 /** The `data` setting of a run on the built-in corpus. */
 export const MOBY_DICK = 'moby-dick';
@@ -89,21 +88,15 @@ async function train(v: Flags): Promise<number> {
   if (modelFlag !== undefined && !findModel(modelFlag))
     throw new UsageError(`unknown model '${modelFlag}'; --model takes ${MODELS.map((m) => m.name).join(', ')}`);
   const out = typeof v.out === 'string' ? v.out : join('runs', modelFlag ?? DEFAULT_MODEL);
-  const storage = new NodeRunStorage(out, crashHook());
-  const outProblem = storage.prepare(); // before any data is read or any line printed
-  if (outProblem) throw new UsageError(`--out '${out}': ${outProblem}`);
+  const { storage, earlierRun, resumeFrom: ckpt } = openRun(out, resuming, crashHook());
   const ckptDir = storage.checkpointLocation;
-  const earlierRun = storage.hasCheckpoint();
-  let ckpt: Checkpoint | undefined;
   let spec: ModelSpec;
   let modelConfig: Record<string, unknown>;
   let vocab: CharVocab | undefined;
   let config: CharLMConfig;
   let options: TrainOptions;
   let text: string;
-  if (resuming) {
-    if (!earlierRun) throw new UsageError(`--resume: '${out}' holds no checkpoint to resume (expected ${ckptDir}); start a run without --resume`);
-    ckpt = decodeCheckpoint(storage.readCheckpoint()!, ckptDir);
+  if (ckpt) {
     ({ spec, vocab, config: modelConfig } = charLMModel(ckpt, modelFlag));
     ({ config, options } = savedSettings(ckpt));
     checkResumeFlags(v, spec, modelConfig, config, options);
@@ -127,7 +120,7 @@ async function train(v: Flags): Promise<number> {
       optimizer: t.optimizer,
       weightDecay: t.weightDecay,
       clip: num(v, 'clip', t.clip, { min: 0 }),
-      schedule: scheduleFlag(v.schedule),
+      schedule: scheduleFlag(v.schedule, 'constant'),
       warmup: num(v, 'warmup', 0, { int: true, min: 0 }),
       seed: num(v, 'seed', 0, { int: true }),
       evalEvery: 100,
@@ -182,23 +175,14 @@ function printHeader(task: CharLMTask, o: TrainOptions, parameters: number, data
 
 /** The task config and loop options saved in a checkpoint, checked (a hand-edited config.json gets a clear error). */
 function savedSettings(ckpt: Checkpoint): { config: CharLMConfig; options: TrainOptions } {
-  const where = `${ckpt.dir}/config.json`;
   const config = structuredClone(ckpt.meta.taskConfig);
-  const options = structuredClone(ckpt.meta.training);
   const taskProblem = charLMConfigProblem(config);
-  if (taskProblem) throw new CheckpointError(`checkpoint file '${where}' has an invalid task config: ${taskProblem}`);
-  const loopProblem = trainOptionsProblem(options);
-  if (loopProblem) throw new CheckpointError(`checkpoint file '${where}' has invalid training options: ${loopProblem}`);
-  return { config: config as unknown as CharLMConfig, options: options as unknown as TrainOptions };
+  if (taskProblem) throw new CheckpointError(`checkpoint file '${ckpt.dir}/config.json' has an invalid task config: ${taskProblem}`);
+  return { config: config as unknown as CharLMConfig, options: savedTrainOptions(ckpt) };
 }
 
 function readData(data: string): string {
   return data === MOBY_DICK ? mobyDick() : readTextFile(data);
-}
-
-function scheduleFlag(raw: unknown): 'constant' | 'cosine' {
-  if (raw === undefined || raw === 'constant' || raw === 'cosine') return (raw as 'constant' | 'cosine' | undefined) ?? 'constant';
-  throw new UsageError(`--schedule must be constant or cosine, got '${String(raw)}'`);
 }
 
 /** The model config: the model's defaults, the size flags that apply to it, and the window length (loom import reads the same flags). */

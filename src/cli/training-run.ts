@@ -12,15 +12,40 @@
  *     resumeCommand: `loom train --task g2p --out ${out} --resume`, header: (n) => console.log(`${n} parameters`) });
  *   if (code !== 0) return code;   // interrupted
  */
-import type { Checkpoint } from '../io/checkpoint.js';
+import { CheckpointError, decodeCheckpoint, type Checkpoint } from '../io/checkpoint.js';
+import type { SaveHook } from '../io/checkpoint-dir.js';
 import { DivergenceError, train, type ProgressEvent } from '../train/loop.js';
-import type { NodeRunStorage } from '../train/node-storage.js';
-import type { TrainOptions } from '../train/options.js';
+import { NodeRunStorage } from '../train/node-storage.js';
+import { trainOptionsProblem, type TrainOptions } from '../train/options.js';
 import type { Task } from '../train/task.js';
 import { UsageError } from './args.js';
 import { Progress } from './progress.js';
 
 const EXIT_CODE = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/**
+ * The run directory `out` (`--out`, as the user wrote it), checked before any data is read or any line
+ * printed, and with `resuming` (`--resume`) the checkpoint it holds. UsageError when the directory
+ * cannot hold a run or holds nothing to resume.
+ */
+export function openRun(out: string, resuming: boolean, hook?: SaveHook): { storage: NodeRunStorage; earlierRun: boolean; resumeFrom?: Checkpoint } {
+  const storage = new NodeRunStorage(out, hook);
+  const outProblem = storage.prepare();
+  if (outProblem) throw new UsageError(`--out '${out}': ${outProblem}`);
+  const ckptDir = storage.checkpointLocation;
+  const earlierRun = storage.hasCheckpoint();
+  if (!resuming) return { storage, earlierRun };
+  if (!earlierRun) throw new UsageError(`--resume: '${out}' holds no checkpoint to resume (expected ${ckptDir}); start a run without --resume`);
+  return { storage, earlierRun, resumeFrom: decodeCheckpoint(storage.readCheckpoint()!, ckptDir) };
+}
+
+/** The loop options a checkpoint saved, checked (a hand-edited config.json gets a CheckpointError). */
+export function savedTrainOptions(ckpt: Checkpoint): TrainOptions {
+  const options = structuredClone(ckpt.meta.training);
+  const problem = trainOptionsProblem(options);
+  if (problem) throw new CheckpointError(`checkpoint file '${ckpt.dir}/config.json' has invalid training options: ${problem}`);
+  return options as unknown as TrainOptions;
+}
 
 export interface TrainingRun {
   task: Task<unknown, unknown, unknown>;

@@ -10,12 +10,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DataError } from '../../data/data-error.js';
 import { FASHION_MNIST_DIR, loadFashionMnist, type FashionMnist } from '../../data/fashion-mnist.js';
-import { CheckpointError, decodeCheckpoint, type Checkpoint } from '../../io/checkpoint.js';
+import { CheckpointError } from '../../io/checkpoint.js';
 import { DEFAULT_IMAGE_MODEL, FashionMnistTask, fashionMnistConfig, fashionMnistConfigProblem, findImageModel, IMAGE_MODELS, type FashionMnistConfig } from '../../tasks/fashion-mnist/index.js';
-import { NodeRunStorage } from '../../train/node-storage.js';
-import { trainOptionsProblem, type TrainOptions } from '../../train/options.js';
+import type { TrainOptions } from '../../train/options.js';
 import { num, UsageError, type Command } from '../args.js';
-import { runTrainingCli } from '../training-run.js';
+import { openRun, runTrainingCli, savedTrainOptions } from '../training-run.js';
 
 type Flags = Record<string, string | boolean | undefined>;
 
@@ -90,16 +89,10 @@ async function trainImages(v: Flags): Promise<number> {
   if (modelFlag !== undefined && !findImageModel(modelFlag))
     throw new UsageError(`unknown model '${modelFlag}'; --model takes ${IMAGE_MODELS.map((m) => m.name).join(', ')}`);
   const out = typeof v.out === 'string' ? v.out : join('runs', `fashion-${modelFlag ?? DEFAULT_IMAGE_MODEL}`);
-  const storage = new NodeRunStorage(out);
-  const outProblem = storage.prepare();
-  if (outProblem) throw new UsageError(`--out '${out}': ${outProblem}`);
-  const earlierRun = storage.hasCheckpoint();
-  let ckpt: Checkpoint | undefined;
+  const { storage, earlierRun, resumeFrom: ckpt } = openRun(out, resuming);
   let task: FashionMnistTask;
   let options: TrainOptions;
-  if (resuming) {
-    if (!earlierRun) throw new UsageError(`--resume: '${out}' holds no checkpoint to resume (expected ${storage.checkpointLocation}); start a run without --resume`);
-    ckpt = decodeCheckpoint(storage.readCheckpoint()!, storage.checkpointLocation);
+  if (ckpt) {
     const where = `${ckpt.dir}/config.json`;
     if (ckpt.meta.task !== 'fashion-mnist') throw new CheckpointError(`checkpoint '${ckpt.dir}' is for the task '${ckpt.meta.task}', not 'fashion-mnist'`);
     if (modelFlag !== undefined && modelFlag !== ckpt.meta.model) throw new UsageError(`--model ${modelFlag} differs from the checkpoint's ${ckpt.meta.model}; a resumed run keeps its settings`);
@@ -108,9 +101,7 @@ async function trainImages(v: Flags): Promise<number> {
     const config = structuredClone(ckpt.meta.taskConfig) as unknown as FashionMnistConfig;
     const problem = fashionMnistConfigProblem(config);
     if (problem) throw new CheckpointError(`checkpoint file '${where}' has an invalid task config: ${problem}`);
-    options = structuredClone(ckpt.meta.training) as unknown as TrainOptions;
-    const loopProblem = trainOptionsProblem(options);
-    if (loopProblem) throw new CheckpointError(`checkpoint file '${where}' has invalid training options: ${loopProblem}`);
+    options = savedTrainOptions(ckpt);
     const { train, test } = loadSplits(config.data);
     task = new FashionMnistTask({ config, train, test, model: ckpt.meta.model, modelConfig: ckpt.meta.config, seed: options.seed });
   } else {

@@ -11,17 +11,16 @@ import { join, resolve } from 'node:path';
 import { loadSeries } from '../../data/series-file.js';
 import { isoDate } from '../../data/series.js';
 import { US_BIRTHS } from '../../data/us-births.js';
-import { CheckpointError, decodeCheckpoint, type Checkpoint } from '../../io/checkpoint.js';
+import type { Checkpoint } from '../../io/checkpoint.js';
 import { loadCheckpoint } from '../../io/checkpoint-dir.js';
 import { forecastCheckpointConfig, forecastTaskFromCheckpoint } from '../../tasks/forecast/checkpoint.js';
 import { DEFAULT_FORECAST_MODEL, findForecastModel, FORECAST_MODELS } from '../../tasks/forecast/models.js';
 import { forecastPlotSvg } from '../../tasks/forecast/plot.js';
 import { ForecastTask, type ForecastConfig } from '../../tasks/forecast/task.js';
-import { NodeRunStorage } from '../../train/node-storage.js';
-import { trainOptionsProblem, type TrainOptions } from '../../train/options.js';
+import type { TrainOptions } from '../../train/options.js';
 import { COVARIATES } from '../../data/calendar.js';
-import { num, UsageError, type Command } from '../args.js';
-import { runTrainingCli } from '../training-run.js';
+import { num, scheduleFlag, UsageError, type Command } from '../args.js';
+import { openRun, runTrainingCli, savedTrainOptions } from '../training-run.js';
 
 type Flags = Record<string, string | boolean | undefined>;
 
@@ -63,22 +62,14 @@ async function trainForecast(v: Flags): Promise<number> {
   const modelFlag = typeof v.model === 'string' ? v.model : undefined;
   if (modelFlag !== undefined && !findForecastModel(modelFlag)) throw new UsageError(`unknown model '${modelFlag}'; --model takes ${FORECAST_MODELS.map((m) => m.name).join(', ')}`);
   const out = typeof v.out === 'string' ? v.out : join('runs', `forecast-${modelFlag ?? DEFAULT_FORECAST_MODEL}`);
-  const storage = new NodeRunStorage(out);
-  const outProblem = storage.prepare();
-  if (outProblem) throw new UsageError(`--out '${out}': ${outProblem}`);
-  const earlierRun = storage.hasCheckpoint();
-  let ckpt: Checkpoint | undefined;
+  const { storage, earlierRun, resumeFrom: ckpt } = openRun(out, v.resume === true);
   let config: ForecastConfig;
   let options: TrainOptions;
   let model: string;
   let modelConfig: Record<string, unknown>;
-  if (v.resume === true) {
-    if (!storage.hasCheckpoint()) throw new UsageError(`--resume: '${out}' holds no checkpoint to resume (expected ${storage.checkpointLocation}); start a run without --resume`);
-    ckpt = decodeCheckpoint(storage.readCheckpoint()!, storage.checkpointLocation);
+  if (ckpt) {
     config = forecastCheckpointConfig(ckpt);
-    options = structuredClone(ckpt.meta.training) as unknown as TrainOptions;
-    const problem = trainOptionsProblem(options);
-    if (problem) throw new CheckpointError(`checkpoint file '${ckpt.dir}/config.json' has invalid training options: ${problem}`);
+    options = savedTrainOptions(ckpt);
     model = ckpt.meta.model;
     modelConfig = ckpt.meta.config;
     if (modelFlag !== undefined && modelFlag !== model) throw new UsageError(`--model ${modelFlag} differs from the checkpoint's ${model}; a resumed run keeps its settings`);
@@ -103,8 +94,7 @@ async function trainForecast(v: Flags): Promise<number> {
       covariates,
       fit,
     };
-    const schedule = v.schedule ?? 'cosine';
-    if (schedule !== 'constant' && schedule !== 'cosine') throw new UsageError(`--schedule must be constant or cosine, got '${String(schedule)}'`);
+    const schedule = scheduleFlag(v.schedule, 'cosine');
     options = {
       steps: t.steps, lr: num(v, 'lr', t.lr, { min: 0 }), optimizer: 'adam', weightDecay: 0, clip: num(v, 'clip', t.clip, { min: 0 }),
       schedule, warmup: 0, seed: num(v, 'seed', 0, { int: true }), evalEvery: 500, checkpointEvery: 500,

@@ -12,15 +12,14 @@ import { DataError, textHash } from '../../data/corpus.js';
 import { cmudict, readDictionaryFile } from '../../data/pronunciations-node.js';
 import type { Dictionary } from '../../data/pronunciations.js';
 import { SymbolVocab } from '../../data/symbol-vocab.js';
-import { CheckpointError, decodeCheckpoint, type Checkpoint } from '../../io/checkpoint.js';
+import { CheckpointError, type Checkpoint } from '../../io/checkpoint.js';
 import {
   DEFAULT_G2P_MODEL, findG2PModel, g2pConfigProblem, G2P_DEFAULT_CONFIG, G2P_MODELS, G2PTask, g2pTaskConfigProblem,
   type G2PConfig, type G2PModelSpec, type G2PVocabJSON,
 } from '../../tasks/g2p/index.js';
-import { NodeRunStorage } from '../../train/node-storage.js';
-import { trainOptionsProblem, type TrainOptions } from '../../train/options.js';
-import { num, UsageError, type Command } from '../args.js';
-import { runTrainingCli } from '../training-run.js';
+import type { TrainOptions } from '../../train/options.js';
+import { num, scheduleFlag, UsageError, type Command } from '../args.js';
+import { openRun, runTrainingCli, savedTrainOptions } from '../training-run.js';
 
 /** The `data` setting of a run on the built-in dictionary. */
 export const CMUDICT = 'cmudict';
@@ -104,25 +103,19 @@ async function trainG2P(v: Flags): Promise<number> {
   const modelFlag = typeof v.model === 'string' ? v.model : undefined;
   if (modelFlag !== undefined && !findG2PModel(modelFlag)) throw new UsageError(`unknown model '${modelFlag}'; --model takes ${G2P_MODELS.map((m) => m.name).join(', ')}`);
   const out = typeof v.out === 'string' ? v.out : join('runs', `g2p-${modelFlag ?? DEFAULT_G2P_MODEL}`);
-  const storage = new NodeRunStorage(out);
-  const outProblem = storage.prepare();
-  if (outProblem) throw new UsageError(`--out '${out}': ${outProblem}`);
+  const { storage, earlierRun, resumeFrom: ckpt } = openRun(out, resuming);
   const ckptDir = storage.checkpointLocation;
-  const earlierRun = storage.hasCheckpoint();
-  let ckpt: Checkpoint | undefined;
   let spec: G2PModelSpec;
   let modelConfig: Record<string, unknown>;
   let config: G2PConfig;
   let options: TrainOptions;
   let vocab: { letters: SymbolVocab; phonemes: SymbolVocab } | undefined;
   let dictionary: Dictionary;
-  if (resuming) {
-    if (!earlierRun) throw new UsageError(`--resume: '${out}' holds no checkpoint to resume (expected ${ckptDir}); start a run without --resume`);
+  if (ckpt) {
     for (const flag of Object.keys(v)) {
       if (['resume', 'out', 'steps', 'eval-every', 'checkpoint-every', 'eval-words'].includes(flag)) continue;
       throw new UsageError(`--${flag} cannot change a resumed run; it keeps its settings (start a new run with another --out to change them)`);
     }
-    ckpt = decodeCheckpoint(storage.readCheckpoint()!, ckptDir);
     ({ spec, modelConfig, config, options, vocab } = savedSettings(ckpt));
     dictionary = readData(config);
     if (config.data !== CMUDICT && textHash(readFileSync(config.data, 'utf8')) !== config.dataHash)
@@ -142,8 +135,7 @@ async function trainG2P(v: Flags): Promise<number> {
       labelSmoothing: num(v, 'label-smoothing', t.labelSmoothing, { min: 0 }),
     };
     if (config.labelSmoothing >= 1) throw new UsageError(`--label-smoothing must be a number in [0, 1), got '${String(v['label-smoothing'])}'`);
-    const schedule = v.schedule ?? t.schedule;
-    if (schedule !== 'constant' && schedule !== 'cosine') throw new UsageError(`--schedule must be constant or cosine, got '${String(schedule)}'`);
+    const schedule = scheduleFlag(v.schedule, t.schedule);
     options = {
       steps: preset?.steps ?? t.steps,
       lr: num(v, 'lr', t.lr, { min: 0 }),
@@ -210,9 +202,7 @@ function savedSettings(ckpt: Checkpoint) {
   const config = structuredClone(ckpt.meta.taskConfig) as unknown as G2PConfig;
   const taskProblem = g2pTaskConfigProblem(config);
   if (taskProblem) throw new CheckpointError(`checkpoint file '${where}' has an invalid task config: ${taskProblem}`);
-  const options = structuredClone(ckpt.meta.training) as unknown as TrainOptions;
-  const loopProblem = trainOptionsProblem(options);
-  if (loopProblem) throw new CheckpointError(`checkpoint file '${where}' has invalid training options: ${loopProblem}`);
+  const options = savedTrainOptions(ckpt);
   let vocab;
   try {
     const j = ckpt.meta.vocab as G2PVocabJSON;
