@@ -48,7 +48,10 @@ function median(xs: number[]): number {
 /** Median seconds of `fn` over `timed` calls after `warm` calls. */
 async function time(fn: () => void, { warm, timed }: Reps, pause: () => Promise<void>): Promise<number> {
   heap.collect(); // each workload starts without the previous one's garbage
-  for (let i = 0; i < warm; i++) fn(), await pause();
+  for (let i = 0; i < warm; i++) {
+    fn();
+    await pause();
+  }
   const secs: number[] = [];
   for (let i = 0; i < timed; i++) {
     const t0 = performance.now();
