@@ -44,6 +44,7 @@ test('loom train --task forecast (gru), then eval prints a MASE line per forecas
   const svg = readFileSync(plot, 'utf8');
   assert.match(svg, /^<svg /);
   assert.match(svg, /forecast \(backtest\)/);
+  assert.match(svg, /role-legend/, 'the plot has a legend naming its three lines');
 });
 
 test('ar from least squares: resumed to more steps, the same data; a changed file is refused', () => {

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import { calendarCovariates, COVARIATES, dayOfWeek, dayOfYear, holidayOf } from '../src/data/calendar.js';
@@ -78,4 +81,18 @@ test('the built-in series: 7,305 days of US births, 1969 to 1988, weekdays as th
   csv.forEach((line, i) => assert.equal(dayOfWeek(s.start + i) + 1, Number(line.split(',')[3]), line)); // the package counts Monday = 1
   const split = splitSeries(s, { testDays: 365, valDays: 365, window: 28, horizon: 14 });
   assert.equal(isoDate(s.start + split.valEnd), '1988-01-02'); // the last 365 days of leap-year 1988
+});
+
+test('the other births series (SSA 2000-2014, scripts/ssa-births-csv.mjs) reads as a date,value CSV with no gap', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'loom-ssa-'));
+  const file = join(dir, 'ssa.csv');
+  try {
+    execFileSync(process.execPath, ['scripts/ssa-births-csv.mjs', file], { stdio: 'pipe' });
+    const s = parseSeriesCsv(readFileSync(file, 'utf8'), { name: file, date: 'date', value: 'births' });
+    assert.equal(isoDate(s.start), '2000-01-01');
+    assert.equal(s.values.length, 5479); // 15 years, 4 of them leap
+    assert.deepEqual([s.values[0], s.values[5478]], [9083, 11990]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -48,7 +48,7 @@ export function forecastPlotSpec({ series, ahead, backtest, days = 120, title }:
       x: { field: 'date', type: 'temporal', title: null },
       y: { field: 'value', type: 'quantitative', scale: { zero: false }, title: 'value' },
       color: { field: 'line', type: 'nominal', title: null, scale: { domain: ['actual', 'forecast (backtest)', 'forecast'], range: ['#555555', '#e45756', '#4c78a8'] } },
-      strokeDash: { field: 'line', type: 'nominal', legend: null, scale: { domain: ['actual', 'forecast (backtest)', 'forecast'], range: [[1, 0], [4, 2], [1, 0]] } },
+      strokeDash: { field: 'line', type: 'nominal', title: null, scale: { domain: ['actual', 'forecast (backtest)', 'forecast'], range: [[1, 0], [4, 2], [1, 0]] } },
     },
   };
 }
