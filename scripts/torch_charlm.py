@@ -14,6 +14,7 @@ state, as Loom's evaluateLoss. Needs Debian's python3-torch (run with /usr/bin/p
 Usage: /usr/bin/python3 scripts/torch_charlm.py TEXT_FILE gpt|lstm [--init torch|gpt2] [--tied] [--seed S]
 """
 import argparse, math, time
+from openblas_core import CORE_TYPE  # noqa: E402  (before torch)
 import torch, torch.nn as nn, torch.nn.functional as F
 
 p = argparse.ArgumentParser()
@@ -95,4 +96,4 @@ for step in range(1, steps + 1):
     loss = F.cross_entropy(logits.reshape(-1, V), y.reshape(-1))
     opt.zero_grad(); loss.backward(); nn.utils.clip_grad_norm_(m.parameters(), 1.0); opt.step()
     if step % 100 == 0: print(f'step {step} loss {loss.item():.3f} ({time.time() - t0:.0f} s)', flush=True)
-print(f'{a.model} init={a.init} tied={a.tied} seed={a.seed}: validation loss {evaluate():.4f} nats/char after {steps} steps')
+print(f'{a.model} init={a.init} tied={a.tied} seed={a.seed}: validation loss {evaluate():.4f} nats/char after {steps} steps (OpenBLAS core {CORE_TYPE})')

@@ -78,6 +78,7 @@ print(f'seasonal-naive  MASE {sn[0]:.3f}  sMAPE {sn[1]:.2f}%')
 if a.dry:
     raise SystemExit(0)
 
+from openblas_core import CORE_TYPE  # noqa: E402  (before torch)
 import torch, torch.nn as nn  # noqa: E402
 
 torch.manual_seed(a.seed); torch.set_num_threads(1)
@@ -119,4 +120,4 @@ for step in range(1, a.steps + 1):
     if step % 500 == 0: print(f'step {step}: loss {loss.item():.4f} ({time.time() - t0:.1f}s)')
 train_s = time.time() - t0
 m = score(forecast(np.arange(val_end - 1, n - H)), val_end, n)
-print(f'lstm            MASE {m[0]:.3f}  sMAPE {m[1]:.2f}%   ({train_s:.1f}s training, {a.steps} steps, 1 thread)')
+print(f'lstm            MASE {m[0]:.3f}  sMAPE {m[1]:.2f}%   ({train_s:.1f}s training, {a.steps} steps, 1 thread, OpenBLAS core {CORE_TYPE})')

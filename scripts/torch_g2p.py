@@ -12,6 +12,7 @@ never need it.
 Not run in the session that wrote it (python3-torch was not installed yet): check it before quoting it.
 """
 import argparse, json, math, time
+from openblas_core import CORE_TYPE  # noqa: E402  (before torch)
 import torch, torch.nn as nn, torch.nn.functional as F
 
 p = argparse.ArgumentParser()
@@ -92,4 +93,4 @@ with torch.no_grad():
             pred = row[: row.index(EOS)] if EOS in row else row
             best = min(((edit(pred, r), len(r)) for r in w['refs']), key=lambda x: (x[0], x[1]))
             wrong += best[0] > 0; edits += best[0]; phon += best[1]
-print(f'PyTorch {torch.__version__}: {steps} steps in {train_s:.1f}s; validation (greedy) WER {100 * wrong / len(val):.2f}% PER {100 * edits / phon:.2f}% ({len(val)} words)')
+print(f'PyTorch {torch.__version__} (OpenBLAS core {CORE_TYPE}, {a.threads} threads): {steps} steps in {train_s:.1f}s; validation (greedy) WER {100 * wrong / len(val):.2f}% PER {100 * edits / phon:.2f}% ({len(val)} words)')
