@@ -75,10 +75,10 @@ for (const threads of [1, 2]) {
       }
     });
 
-    test('binary: same shape, scalar, row and column broadcast, strided, 4-d and 5-d, in place', () => {
+    test('binary: same shape, scalar, row and column broadcast, strided, 4-d to 6-d, in place', () => {
       const shapes: [number[], number[]][] = [
         [[70001], [70001]], [[7], [7]], [[33], []], [[], [33]], [[2048, 65], [65]], [[300, 129], [300, 1]],
-        [[4, 1, 5], [1, 3, 5]], [[2, 3, 4, 5], [3, 1, 5]], [[2, 3, 2, 3, 5], [2, 1, 5]], [[1, 1, 9], [9, 1, 1]],
+        [[4, 1, 5], [1, 3, 5]], [[2, 3, 4, 5], [3, 1, 5]], [[2, 3, 2, 3, 5], [2, 1, 5]], [[2, 3, 2, 3, 5, 2], [2, 1, 5, 1]], [[1, 1, 9], [9, 1, 1]],
       ];
       for (const op of BINARY) {
         for (const [sa, sb] of shapes) {
@@ -115,6 +115,8 @@ for (const threads of [1, 2]) {
         ['stepped slice', () => x.slice(3, 1, 10, 3).slice(1, 0, 7, 2)],
         ['broadcast', () => x.select(0, 2).slice(0, 0, 1).expand(5, 9, 11)],
         ['5-d', () => x.reshape(2, 3, 7, 9, 11).permute(4, 3, 2, 1, 0)],
+        ['6-d', () => x.reshape(2, 3, 7, 3, 3, 11).permute(5, 3, 1, 4, 2, 0)],
+        ["Swin's qkv permute", () => randn([4, 49, 3, 3, 16], { generator: gen }).permute(2, 0, 3, 1, 4)],
         ['long row', () => randn([70001], { generator: gen }).slice(0, 0, null, 1)],
         ['big transpose', () => randn([300, 257], { generator: gen }).T],
       ];

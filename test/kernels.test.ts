@@ -124,10 +124,13 @@ for (const threads of [1, 2]) {
         ['three masks (the reference path)', [B, H], [floatMask, attnMask, pad]],
         ['a mask on a transposed view', [B, H], [tensor([S, L]).transpose(0, 1)]],
         ['three batch dims', [B, 1, H], [tensor([B, 1, 1, L, S]), pad.reshape([B, 1, 1, 1, S])]],
+        // Swin's shifted windows: a bias per head and a mask per window, so (images, windows, heads) do not merge
+        ['three batch dims that do not merge', [B, 2, H], [tensor([H, L, S]), tensor([2, 1, L, S])]],
       ];
+      const windows = tensor([B, 2, H, L, S], 1, [-Infinity, NaN]);
       for (const [what, batch, masks] of cases)
         sameBits(wasm, what, () => {
-          const p = scores.reshape([...batch, L, S]).clone();
+          const p = (batch[1] === 2 ? windows : scores).reshape([...batch, L, S]).clone();
           const views: ScoreMask[] = masks.map((m) => {
             const e = m.expand([...batch, L, S]);
             return { bool: m.dtype === 'bool', off: e.base, strides: e.strides };

@@ -7,8 +7,8 @@
  * wherever every operand steps through them as one (a contiguous (B, T, C) tensor is one run of
  * B*T*C elements; a bias broadcast over it is (B*T, C) with row stride 0). What remains has one to four
  * dims and picks the kernel's fast path: both operands contiguous, one of them a scalar or a broadcast
- * row, or a transpose. Shapes of more dims, and the ops and dtypes the kernels do not have, go to the
- * reference kernels. Each kernel's grain (how many elements wake another thread) is in its declaration
+ * row, or a transpose. Copies and binary ops of more dims run the kernel once per slice of their first
+ * dims; the ops and dtypes the kernels do not have go to the reference kernels. Each kernel's grain (how many elements wake another thread) is in its declaration
  * (kernels.ts).
  */
 import { contiguousStrides } from '../../core/shape.js';
@@ -58,6 +58,16 @@ function pad4(c: Collapsed): Collapsed {
 }
 
 /**
+ * For a collapsed shape of more than four dims: `run` on each slice along its first dim, with the
+ * operands moved to the slice (their strides those of the remaining dims), so the kernels' four dims
+ * cover the rest (Swin's (B_, N, 3, heads, head) permutes, for one).
+ */
+function eachOuterSlice(c: Collapsed, ops: readonly Operand[], run: (shape: number[], ops: Operand[]) => void): void {
+  const [n0, ...rest] = c.shape;
+  for (let i = 0; i < n0; i++) run(rest, ops.map((o, j) => ({ kind: o.kind, off: o.off + i * c.strides[j][0], strides: c.strides[j].slice(1) })));
+}
+
+/**
  * The operands' shape and strides collapsed and padded to four dims, with the output's contiguous
  * strides last; null when more than four dims remain or the output does not step by 1 along the last.
  */
@@ -103,43 +113,47 @@ export function elementwiseKernels(pool: KernelPool): Pick<Backend, 'unary' | 'u
       pool.run('where4', n0 * n1 * n2, { cond: cond.off, a: a.off, b: b.off, out: out.off, n1, n2, n3, cs0, cs1, cs2, cs3, as0, as1, as2, as3, bs0, bs1, bs2, bs3 });
     },
 
-    binary(op, a, b, out, shape) {
-      const cmp = COMPARE_CODE[op];
-      if (cmp !== undefined) return shape.some((d) => d === 0) ? undefined : compare(op, cmp, a, b, out, shape);
-      const code = BINARY_CODE[op];
-      if (code < 0 || a.kind !== 'f32' || b.kind !== 'f32' || out.kind !== 'f32') return referenceBackend.binary(op, a, b, out, shape);
-      const outStrides = contiguousStrides(shape);
-      const c = collapse(shape, [a.strides, b.strides, outStrides]);
-      const rank = c.shape.length;
-      const [sa, sb, so] = c.strides;
-      if (rank > 4 || (rank > 0 && so[rank - 1] !== 1)) return referenceBackend.binary(op, a, b, out, shape);
-      if (rank <= 1) {
-        const n = rank === 0 ? (shape.some((d) => d === 0) ? 0 : 1) : c.shape[0];
-        pool.run('binary1', n, { op: code, a: a.off, b: b.off, out: out.off, sa: rank ? sa[0] : 0, sb: rank ? sb[0] : 0 });
-        return;
-      }
-      const [n0, n1, n2, n3] = pad4(c).shape;
-      const [[as0, as1, as2, as3], [bs0, bs1, bs2, bs3]] = c.strides;
-      pool.run('binary4', n0 * n1 * n2, { op: code, a: a.off, b: b.off, out: out.off, n1, n2, n3, as0, as1, as2, as3, bs0, bs1, bs2, bs3 });
-    },
-
-    copy(src: Operand, dst: Operand, shape) {
-      if (src.kind === 'u8' || src.kind !== dst.kind) return referenceBackend.copy(src, dst, shape);
-      if (shape.some((d) => d === 0)) return;
-      const c = collapse(shape, [src.strides, dst.strides]);
-      const rank = c.shape.length;
-      if (rank > 4) return referenceBackend.copy(src, dst, shape);
-      if (rank <= 1) {
-        const n = rank === 0 ? 1 : c.shape[0];
-        pool.run('copy1', n, { src: src.off, dst: dst.off, ss: rank ? c.strides[0][0] : 0, ds: rank ? c.strides[1][0] : 0 });
-        return;
-      }
-      const [n0, n1, n2, n3] = pad4(c).shape;
-      const [[ss0, ss1, ss2, ss3], [ds0, ds1, ds2, ds3]] = c.strides;
-      // a transpose of the last two dims goes by (n2, n3) blocks, anything else by rows of n3
-      const transpose = ss2 === 1 && ds3 === 1 && ss3 !== 1 && n2 >= 4 && n3 >= 4;
-      const units = transpose ? n0 * n1 : n0 * n1 * n2;
-      pool.run('copy4', units, { src: src.off, dst: dst.off, n1, n2, n3, ss0, ss1, ss2, ss3, ds0, ds1, ds2, ds3, transpose });
-    },
+    binary,
+    copy,
   };
+
+  function binary(op: BinaryOp, a: Operand, b: Operand, out: Operand, shape: readonly number[]): void {
+    const cmp = COMPARE_CODE[op];
+    if (cmp !== undefined) return shape.some((d) => d === 0) ? undefined : compare(op, cmp, a, b, out, shape);
+    const code = BINARY_CODE[op];
+    if (code < 0 || a.kind !== 'f32' || b.kind !== 'f32' || out.kind !== 'f32') return referenceBackend.binary(op, a, b, out, shape);
+    const outStrides = contiguousStrides(shape);
+    const c = collapse(shape, [a.strides, b.strides, outStrides]);
+    const rank = c.shape.length;
+    const [sa, sb, so] = c.strides;
+    if (rank > 0 && so[rank - 1] !== 1) return referenceBackend.binary(op, a, b, out, shape);
+    if (rank > 4) return eachOuterSlice(c, [a, b, out], (inner, [ai, bi, oi]) => binary(op, ai, bi, oi, inner));
+    if (rank <= 1) {
+      const n = rank === 0 ? (shape.some((d) => d === 0) ? 0 : 1) : c.shape[0];
+      pool.run('binary1', n, { op: code, a: a.off, b: b.off, out: out.off, sa: rank ? sa[0] : 0, sb: rank ? sb[0] : 0 });
+      return;
+    }
+    const [n0, n1, n2, n3] = pad4(c).shape;
+    const [[as0, as1, as2, as3], [bs0, bs1, bs2, bs3]] = c.strides;
+    pool.run('binary4', n0 * n1 * n2, { op: code, a: a.off, b: b.off, out: out.off, n1, n2, n3, as0, as1, as2, as3, bs0, bs1, bs2, bs3 });
+  }
+
+  function copy(src: Operand, dst: Operand, shape: readonly number[]): void {
+    if (src.kind === 'u8' || src.kind !== dst.kind) return referenceBackend.copy(src, dst, shape);
+    if (shape.some((d) => d === 0)) return;
+    const c = collapse(shape, [src.strides, dst.strides]);
+    const rank = c.shape.length;
+    if (rank > 4) return eachOuterSlice(c, [src, dst], (inner, [si, di]) => copy(si, di, inner));
+    if (rank <= 1) {
+      const n = rank === 0 ? 1 : c.shape[0];
+      pool.run('copy1', n, { src: src.off, dst: dst.off, ss: rank ? c.strides[0][0] : 0, ds: rank ? c.strides[1][0] : 0 });
+      return;
+    }
+    const [n0, n1, n2, n3] = pad4(c).shape;
+    const [[ss0, ss1, ss2, ss3], [ds0, ds1, ds2, ds3]] = c.strides;
+    // a transpose of the last two dims goes by (n2, n3) blocks, anything else by rows of n3
+    const transpose = ss2 === 1 && ds3 === 1 && ss3 !== 1 && n2 >= 4 && n3 >= 4;
+    const units = transpose ? n0 * n1 : n0 * n1 * n2;
+    pool.run('copy4', units, { src: src.off, dst: dst.off, n1, n2, n3, ss0, ss1, ss2, ss3, ds0, ds1, ds2, ds3, transpose });
+  }
 }

@@ -39,6 +39,37 @@ function startSums(s: LinearAttentionSweep): Float64Array {
 type SequenceKernels = Pick<Backend, 'dropoutMask' | 'uniform' | 'maskScores' | 'linearAttention' | 'linearAttentionBackward' | 'nllLoss' | 'nllLossBackward'>;
 
 export function sequenceKernels(k: WasmKernels, pool: KernelPool): SequenceKernels {
+  function maskScores(p: number, batch: readonly number[], L: number, S: number, scale: number, masks: readonly ScoreMask[]): void {
+    const r = batch.length;
+    const c = collapse(batch, masks.map((m) => m.strides.slice(0, r)));
+    if (masks.length > 2) return referenceBackend.maskScores(p, batch, L, S, scale, masks);
+    if (c.shape.length > 2) {
+      // the kernel walks two batch dims: one call for each index of the first (e.g. Swin's images, over windows x heads)
+      const [n0, ...rest] = c.shape;
+      const block = rest.reduce((a, b) => a * b, 1) * L * S;
+      for (let i = 0; i < n0; i++) {
+        const inner = masks.map((m, j) => ({ bool: m.bool, off: m.off + i * c.strides[j][0], strides: [...c.strides[j].slice(1), m.strides[r], m.strides[r + 1]] }));
+        maskScores(p + i * block, rest, L, S, scale, inner);
+      }
+      return;
+    }
+    const n1 = c.shape.length === 2 ? c.shape[1] : c.shape.length === 1 ? c.shape[0] : 1;
+    // each mask: kind, byte address, strides over the collapsed batch (n0, n1), then over (L, S)
+    const [A, B] = [0, 1].map((i) => {
+      const m = masks[i];
+      if (!m) return [0, 0, 0, 0, 0, 0];
+      const bs = c.strides[i];
+      const [s0, s1] = bs.length === 2 ? bs : bs.length === 1 ? [0, bs[0]] : [0, 0];
+      return [m.bool ? 1 : 2, m.off * (m.bool ? 1 : 4), s0, s1, m.strides[r], m.strides[r + 1]];
+    });
+    const N = batch.reduce((a, b) => a * b, 1);
+    pool.run('maskScores', N * L, {
+      p, L, S, n1, scale,
+      kindA: A[0], a: A[1], a0: A[2], a1: A[3], aRow: A[4], aCol: A[5],
+      kindB: B[0], b: B[1], b0: B[2], b1: B[3], bRow: B[4], bCol: B[5],
+    });
+  }
+
   return {
     dropoutMask(d) {
       callKernel(k, 'dropoutMask', { ...d, x: d.y >= 0 ? d.x : -1 });
@@ -48,26 +79,7 @@ export function sequenceKernels(k: WasmKernels, pool: KernelPool): SequenceKerne
       callKernel(k, 'uniformFill', { out, n, a, b, state });
     },
 
-    maskScores(p, batch, L, S, scale, masks: readonly ScoreMask[]) {
-      const r = batch.length;
-      const c = collapse(batch, masks.map((m) => m.strides.slice(0, r)));
-      if (masks.length > 2 || c.shape.length > 2) return referenceBackend.maskScores(p, batch, L, S, scale, masks);
-      const n1 = c.shape.length === 2 ? c.shape[1] : c.shape.length === 1 ? c.shape[0] : 1;
-      // each mask: kind, byte address, strides over the collapsed batch (n0, n1), then over (L, S)
-      const [A, B] = [0, 1].map((i) => {
-        const m = masks[i];
-        if (!m) return [0, 0, 0, 0, 0, 0];
-        const bs = c.strides[i];
-        const [s0, s1] = bs.length === 2 ? bs : bs.length === 1 ? [0, bs[0]] : [0, 0];
-        return [m.bool ? 1 : 2, m.off * (m.bool ? 1 : 4), s0, s1, m.strides[r], m.strides[r + 1]];
-      });
-      const N = batch.reduce((a, b) => a * b, 1);
-      pool.run('maskScores', N * L, {
-        p, L, S, n1, scale,
-        kindA: A[0], a: A[1], a0: A[2], a1: A[3], aRow: A[4], aCol: A[5],
-        kindB: B[0], b: B[1], b0: B[2], b1: B[3], bRow: B[4], bCol: B[5],
-      });
-    },
+    maskScores,
 
     linearAttention(s, y, end) {
       const { N, T, d, e } = s;
