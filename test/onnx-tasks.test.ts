@@ -10,9 +10,12 @@ import '../src/node.js';
 import { noGrad } from '../src/core/autograd.js';
 import { fromArray } from '../src/core/creation.js';
 import { Generator } from '../src/core/random.js';
-import { decodeModel, imageModelToOnnx, moduleWeights } from '../src/export/onnx/index.js';
+import type { Tensor } from '../src/core/tensor.js';
+import { decodeModel, forecasterToOnnx, imageModelToOnnx, moduleWeights } from '../src/export/onnx/index.js';
+import type { LatentAR } from '../src/models/forecast/latent-ar.js';
 import { assertClose } from './helpers/close.js';
-import { CLASSES, PIXEL_MEAN, PIXEL_STD, randomImageModel, randomPixels, TINY_IMAGE } from './helpers/task-models.js';
+import { normalValues } from './helpers/backends.js';
+import { CLASSES, PIXEL_MEAN, PIXEL_STD, randomForecaster, randomImageModel, randomPixels, TINY_FORECAST, TINY_IMAGE } from './helpers/task-models.js';
 
 const meta = (bytes: Uint8Array) => Object.fromEntries(decodeModel(bytes).metadata_props.map((p) => [p.key, p.value]));
 
@@ -34,6 +37,64 @@ describe('ONNX export of the image models, checked by ONNX Runtime', () => {
       await session.release();
       const m = meta(bytes);
       assert.deepEqual([m.task, m.model, JSON.parse(m.classes), JSON.parse(m.normalisation)], ['fashion-mnist', name, CLASSES, { mean: PIXEL_MEAN, std: PIXEL_STD }]);
+    });
+  }
+});
+
+const f32 = (data: Float32Array, dims: number[]) => new ort.Tensor('float32', data, dims);
+
+describe('ONNX export of the forecasters, checked by ONNX Runtime', () => {
+  const exportOf = (name: string, seed: number) => {
+    const module = randomForecaster(name, seed);
+    const bytes = forecasterToOnnx({ model: name, config: TINY_FORECAST[name], weights: moduleWeights(module), stats: { mean: 10, std: 2 }, window: 8, levelDays: 7, covariateNames: ['a', 'b', 'c'] });
+    return { module, bytes };
+  };
+
+  for (const name of ['ar', 'markov']) {
+    test(`${name}: ONNX Runtime's one-step forecasts of lag rows equal Loom's for batches 1 and 3`, async () => {
+      const { module, bytes } = exportOf(name, 5);
+      const session = await ort.InferenceSession.create(bytes);
+      assert.deepEqual([session.inputNames, session.outputNames], [['rows'], ['forecast']]);
+      const d = (name === 'ar' ? 5 : 1) + 3;
+      const gen = new Generator(6);
+      for (const B of [1, 3]) {
+        const rows = normalValues(gen, B * d);
+        const want = noGrad(() => (module as unknown as { forward(x: Tensor): Tensor }).forward(fromArray(rows, [B, d])));
+        const got = (await session.run({ rows: f32(rows, [B, d]) })).forecast;
+        assert.deepEqual(got.dims, [B]);
+        assertClose(got.data as Float32Array, want, { rtol: 1e-4, atol: 1e-4 }, `${name} (B=${B})`);
+      }
+      await session.release();
+      const m = meta(bytes);
+      assert.deepEqual([m.task, JSON.parse(m.normalisation), JSON.parse(m.covariates), Number(m.p)], ['forecast', { mean: 10, std: 2 }, ['a', 'b', 'c'], d - 3]);
+    });
+  }
+
+  for (const name of ['rnn', 'lstm', 'gru']) {
+    test(`${name}: ONNX Runtime's forecasts and states from a given state equal Loom's for batches 1 and 3, lengths 1 and 6`, async () => {
+      const { module, bytes } = exportOf(name, 7);
+      const net = module as LatentAR;
+      const session = await ort.InferenceSession.create(bytes);
+      const lstm = name === 'lstm';
+      assert.deepEqual([session.inputNames, session.outputNames], lstm ? [['u', 'h0', 'c0'], ['forecast', 'hn', 'cn']] : [['u', 'h0'], ['forecast', 'hn']]);
+      const gen = new Generator(8);
+      for (const B of [1, 3])
+        for (const T of [1, 6]) {
+          const u = normalValues(gen, B * T * 4);
+          const [h0, c0] = [normalValues(gen, 2 * B * 6, 0.5), normalValues(gen, 2 * B * 6, 0.5)];
+          const state = lstm ? ([fromArray(h0, [2, B, 6]), fromArray(c0, [2, B, 6])] as [Tensor, Tensor]) : fromArray(h0, [2, B, 6]);
+          const [want, next] = noGrad(() => net.forward(fromArray(u, [B, T, 4]), state));
+          const feeds: Record<string, ort.Tensor> = { u: f32(u, [B, T, 4]), h0: f32(h0, [2, B, 6]) };
+          if (lstm) feeds.c0 = f32(c0, [2, B, 6]);
+          const got = await session.run(feeds);
+          assert.deepEqual(got.forecast.dims, [B, T]);
+          assertClose(got.forecast.data as Float32Array, want, { rtol: 1e-4, atol: 1e-4 }, `${name} forecast (B=${B}, T=${T})`);
+          const [hn, cn] = lstm ? (next as [Tensor, Tensor]) : [next as Tensor, null];
+          assertClose(got.hn.data as Float32Array, hn, { rtol: 1e-4, atol: 1e-4 }, `${name} hn (B=${B}, T=${T})`);
+          if (cn) assertClose(got.cn.data as Float32Array, cn, { rtol: 1e-4, atol: 1e-4 }, `${name} cn (B=${B}, T=${T})`);
+        }
+      await session.release();
+      assert.equal(Number(meta(bytes).levelDays), 7);
     });
   }
 });

@@ -4,6 +4,7 @@ import { Generator } from '../../src/core/random.js';
 import type { Tensor } from '../../src/core/tensor.js';
 import type { Module } from '../../src/nn/module.js';
 import { findImageModel } from '../../src/tasks/fashion-mnist/index.js';
+import { findForecastModel } from '../../src/tasks/forecast/index.js';
 import { normalValues } from './backends.js';
 
 /**
@@ -43,4 +44,18 @@ export function randomImageModel(name: string, seed: number): Module & { forward
 /** n images of 28 x 28 pixels in [0, 1) from `gen`. */
 export function randomPixels(gen: Generator, n: number): Float32Array {
   return Float32Array.from({ length: n * 28 * 28 }, () => gen.uniform());
+}
+
+/** Tiny configs of every forecaster, 3 covariates each. */
+export const TINY_FORECAST: Record<string, Record<string, unknown>> = {
+  ar: { p: 5, covariates: 3 },
+  markov: { covariates: 3 },
+  rnn: { cell: 'rnn', covariates: 3, hidden: 6, layers: 2 },
+  lstm: { cell: 'lstm', covariates: 3, hidden: 6, layers: 2 },
+  gru: { cell: 'gru', covariates: 3, hidden: 6, layers: 2 },
+};
+
+/** The forecaster `name` with its tiny config, weights drawn from `seed`, in eval mode. */
+export function randomForecaster(name: string, seed: number): Module {
+  return randomize(findForecastModel(name)!.create(TINY_FORECAST[name]).module, seed);
 }
