@@ -11,11 +11,13 @@ import { noGrad } from '../src/core/autograd.js';
 import { fromArray } from '../src/core/creation.js';
 import { Generator } from '../src/core/random.js';
 import type { Tensor } from '../src/core/tensor.js';
-import { decodeModel, forecasterToOnnx, imageModelToOnnx, moduleWeights } from '../src/export/onnx/index.js';
+import { decodeModel, forecasterToOnnx, g2pToOnnx, imageModelToOnnx, moduleWeights } from '../src/export/onnx/index.js';
+import { makeSource } from '../src/tasks/g2p/batch.js';
+import { G2PPredictor } from '../src/tasks/g2p/predictor.js';
 import type { LatentAR } from '../src/models/forecast/latent-ar.js';
 import { assertClose } from './helpers/close.js';
 import { normalValues } from './helpers/backends.js';
-import { CLASSES, PIXEL_MEAN, PIXEL_STD, randomForecaster, randomImageModel, randomPixels, TINY_FORECAST, TINY_IMAGE } from './helpers/task-models.js';
+import { CLASSES, LETTERS, PHONEMES, PIXEL_MEAN, PIXEL_STD, randomForecaster, randomG2P, randomImageModel, randomPixels, TINY_FORECAST, TINY_G2P, TINY_IMAGE } from './helpers/task-models.js';
 
 const meta = (bytes: Uint8Array) => Object.fromEntries(decodeModel(bytes).metadata_props.map((p) => [p.key, p.value]));
 
@@ -95,6 +97,59 @@ describe('ONNX export of the forecasters, checked by ONNX Runtime', () => {
         }
       await session.release();
       assert.equal(Number(meta(bytes).levelDays), 7);
+    });
+  }
+});
+
+const i64 = (ids: ArrayLike<number>, dims: number[]) => new ort.Tensor('int64', BigInt64Array.from(Array.from(ids), BigInt), dims);
+
+/** Greedy decoding with the exported graph, as docs/INTEROP.md shows it: the prefix grows by the arg max over ids >= 2 until </s>. */
+async function onnxGreedy(session: ort.InferenceSession, word: Int32Array, maxSteps: number): Promise<number[]> {
+  const out = [1]; // <s>
+  for (let t = 0; t < maxSteps; t++) {
+    const { logits } = await session.run({ graphemes: i64(word, [1, word.length]), phonemes: i64(out, [1, out.length]) });
+    const V = logits.dims[2];
+    const last = (logits.data as Float32Array).subarray((out.length - 1) * V, out.length * V);
+    let best = 2;
+    for (let v = 3; v < V; v++) if (last[v] > last[best]) best = v;
+    if (best === 2) break;
+    out.push(best);
+  }
+  return out.slice(1);
+}
+
+describe('ONNX export of the G2P models, checked by ONNX Runtime', () => {
+  const CASES: [string, string, Record<string, unknown>][] = [
+    ['transformer', 'transformer', TINY_G2P.transformer],
+    ['transformer (post-LN)', 'transformer', { ...TINY_G2P.transformer, normFirst: false }],
+    ['lstm-attention', 'lstm-attention', TINY_G2P['lstm-attention']],
+  ];
+  for (const [label, name, config] of CASES) {
+    test(`${label}: teacher-forced logits equal Loom's for batches 1 and 3, words of 1..5 letters and 1 or 4 phonemes; greedy decoding gives loom predict's phonemes`, async () => {
+      const model = randomG2P(name, 9, config);
+      const bytes = g2pToOnnx({ model: name, config, weights: moduleWeights(model), letters: LETTERS.symbols, phonemes: PHONEMES.symbols, maxLetters: 6 });
+      const session = await ort.InferenceSession.create(bytes);
+      assert.deepEqual([session.inputNames, session.outputNames], [['graphemes', 'phonemes'], ['logits']]);
+      const gen = new Generator(10);
+      const V = PHONEMES.size;
+      for (const [B, S, T] of [[1, 2, 1], [1, 5, 4], [3, 5, 1], [3, 5, 4]]) {
+        const words = Array.from({ length: B }, (_, b) => Int32Array.from({ length: b === 0 ? S : 1 + Math.floor(gen.uniform() * S) }, () => 1 + Math.floor(gen.uniform() * (LETTERS.size - 1))));
+        const { src, srcPad } = makeSource(words);
+        const tgt = Int32Array.from({ length: B * T }, (_, i) => (i % T === 0 ? 1 : 3 + Math.floor(gen.uniform() * (V - 3))));
+        const want = noGrad(() => model.forward(src, srcPad, fromArray(tgt, [B, T], { dtype: 'int32' })));
+        const got = (await session.run({ graphemes: i64(src.toArray(), [B, S]), phonemes: i64(tgt, [B, T]) })).logits;
+        assert.deepEqual(got.dims, [B, T, V]);
+        assertClose(got.data as Float32Array, want, { rtol: 1e-4, atol: 1e-4 }, `${label} logits (B=${B}, S=${S}, T=${T})`);
+      }
+      const predictor = new G2PPredictor(model, LETTERS, PHONEMES, { maxLetters: 6 });
+      for (const word of ['CAB', 'BAD', 'FEED', 'G']) {
+        const [p] = predictor.predict([word]);
+        const ids = await onnxGreedy(session, LETTERS.encode(word.split('')), 7);
+        assert.deepEqual(PHONEMES.decode(ids), p.hypotheses[0].phonemes, `${label}: greedy phonemes of ${word}`);
+      }
+      await session.release();
+      const m = meta(bytes);
+      assert.deepEqual([m.task, JSON.parse(m.letters), JSON.parse(m.phonemes), Number(m.maxLetters)], ['g2p', LETTERS.symbols, PHONEMES.symbols, 6]);
     });
   }
 });

@@ -5,6 +5,9 @@ import type { Tensor } from '../../src/core/tensor.js';
 import type { Module } from '../../src/nn/module.js';
 import { findImageModel } from '../../src/tasks/fashion-mnist/index.js';
 import { findForecastModel } from '../../src/tasks/forecast/index.js';
+import { findG2PModel } from '../../src/tasks/g2p/models.js';
+import { SymbolVocab } from '../../src/data/symbol-vocab.js';
+import type { Seq2SeqModel } from '../../src/models/seq2seq.js';
 import { normalValues } from './backends.js';
 
 /**
@@ -58,4 +61,19 @@ export const TINY_FORECAST: Record<string, Record<string, unknown>> = {
 /** The forecaster `name` with its tiny config, weights drawn from `seed`, in eval mode. */
 export function randomForecaster(name: string, seed: number): Module {
   return randomize(findForecastModel(name)!.create(TINY_FORECAST[name]).module, seed);
+}
+
+/** The tiny G2P vocabularies: 7 letters and 6 phonemes, with the reserved symbols. */
+export const LETTERS = SymbolVocab.build('ABCDEFG'.split(''), { bos: false });
+export const PHONEMES = SymbolVocab.build(['AA', 'B', 'K', 'D', 'EH', 'F'], { bos: true });
+
+/** Tiny configs of both G2P models (and the Transformer post-LN). */
+export const TINY_G2P: Record<string, Record<string, unknown>> = {
+  transformer: { srcVocabSize: LETTERS.size, tgtVocabSize: PHONEMES.size, dModel: 8, nhead: 2, layers: 2, dimFeedforward: 12, dropout: 0.1, normFirst: true, maxLen: 12 },
+  'lstm-attention': { srcVocabSize: LETTERS.size, tgtVocabSize: PHONEMES.size, embed: 5, hidden: 4, attention: 6, dropout: 0.2 },
+};
+
+/** The G2P model `name` (config `config`, default the tiny one), weights drawn from `seed`, in eval mode. */
+export function randomG2P(name: string, seed: number, config = TINY_G2P[name]): Seq2SeqModel {
+  return randomize(findG2PModel(name)!.create(config as never), seed);
 }

@@ -41,3 +41,31 @@ export function attend(g: GraphBuilder, q: string, kt: string, v: string, scale:
 export function transposeKeys(g: GraphBuilder, k: string): string {
   return g.node('Transpose', [k], { perm: [0, 1, 3, 2] });
 }
+
+/** One third (0 q, 1 k, 2 v) of nn.MultiheadAttention's packed in_proj_weight / in_proj_bias applied to x (B, L, E). */
+function inProjection(g: GraphBuilder, w: Weights, prefix: string, i: number, x: string): string {
+  const W = w.get(`${prefix}.in_proj_weight`);
+  const E = W.shape[1];
+  const wt = g.node('Transpose', [g.weight(`${prefix}.in_proj_weight_${'qkv'[i]}`, W.data.slice(i * E * E, (i + 1) * E * E), [E, E])], { perm: [1, 0] }); // (E, E)^T
+  const y = g.node('MatMul', [x, wt], {}, `${prefix}.${'qkv'[i]}`);
+  if (!w.has(`${prefix}.in_proj_bias`)) return y;
+  return g.node('Add', [y, g.weight(`${prefix}.in_proj_bias_${'qkv'[i]}`, w.get(`${prefix}.in_proj_bias`).data.slice(i * E, (i + 1) * E), [E])]);
+}
+
+/**
+ * `torch.nn.MultiheadAttention` (batch_first, packed in_proj, out_proj) of query (B, T, E) over
+ * keyValue (B, S, E) with additive masks (broadcast against (B, nh, T, S)): -> (B, T, E).
+ */
+export function multiheadAttention(g: GraphBuilder, w: Weights, prefix: string, query: string, keyValue: string, nh: number, masks: string[] = []): string {
+  const E = w.get(`${prefix}.in_proj_weight`).shape[1];
+  const hs = E / nh;
+  const q = heads(g, inProjection(g, w, prefix, 0, query), nh, hs); // (B, nh, T, hs)
+  const kt = heads(g, inProjection(g, w, prefix, 1, keyValue), nh, hs, true); // (B, nh, hs, S)
+  const v = heads(g, inProjection(g, w, prefix, 2, keyValue), nh, hs); // (B, nh, S, hs)
+  return linear(g, w, `${prefix}.out_proj`, mergeHeads(g, attend(g, q, kt, v, hs ** -0.5, masks, prefix), E));
+}
+
+/** An additive mask of a bool one: 0 where `mask` is false, -inf where it is true (a position not attended to). */
+export function additiveMask(g: GraphBuilder, mask: string): string {
+  return g.node('Where', [mask, g.float32([-Infinity]), g.float32([0])], {}, 'mask');
+}
