@@ -4,7 +4,7 @@ import { Generator } from '../../src/core/random.js';
 import type { Tensor } from '../../src/core/tensor.js';
 import type { Module } from '../../src/nn/module.js';
 import { findImageModel } from '../../src/tasks/fashion-mnist/index.js';
-import { findForecastModel } from '../../src/tasks/forecast/index.js';
+import { findForecastModel, type ForecastModel } from '../../src/tasks/forecast/index.js';
 import { findG2PModel } from '../../src/tasks/g2p/models.js';
 import { SymbolVocab } from '../../src/data/symbol-vocab.js';
 import type { Seq2SeqModel } from '../../src/models/seq2seq.js';
@@ -60,7 +60,14 @@ export const TINY_FORECAST: Record<string, Record<string, unknown>> = {
 
 /** The forecaster `name` with its tiny config, weights drawn from `seed`, in eval mode. */
 export function randomForecaster(name: string, seed: number): Module {
-  return randomize(findForecastModel(name)!.create(TINY_FORECAST[name]).module, seed);
+  return randomForecastModel(name, seed).module;
+}
+
+/** The same forecaster behind the task's ForecastModel (its recursive forecasts). */
+export function randomForecastModel(name: string, seed: number): ForecastModel {
+  const fm = findForecastModel(name)!.create(TINY_FORECAST[name]);
+  randomize(fm.module, seed);
+  return fm;
 }
 
 /** The tiny G2P vocabularies: 7 letters and 6 phonemes, with the reserved symbols. */
