@@ -16,6 +16,7 @@ import { makeSource } from '../src/tasks/g2p/batch.js';
 import { G2PPredictor } from '../src/tasks/g2p/predictor.js';
 import type { LatentAR } from '../src/models/forecast/latent-ar.js';
 import { assertClose } from './helpers/close.js';
+import { i64, onnxGreedy } from './helpers/g2p-onnx.js';
 import { normalValues } from './helpers/backends.js';
 import { CLASSES, LETTERS, PHONEMES, PIXEL_MEAN, PIXEL_STD, randomForecaster, randomG2P, randomImageModel, randomPixels, TINY_FORECAST, TINY_G2P, TINY_IMAGE } from './helpers/task-models.js';
 
@@ -100,23 +101,6 @@ describe('ONNX export of the forecasters, checked by ONNX Runtime', () => {
     });
   }
 });
-
-const i64 = (ids: ArrayLike<number>, dims: number[]) => new ort.Tensor('int64', BigInt64Array.from(Array.from(ids), BigInt), dims);
-
-/** Greedy decoding with the exported graph, as docs/INTEROP.md shows it: the prefix grows by the arg max over ids >= 2 until </s>. */
-async function onnxGreedy(session: ort.InferenceSession, word: Int32Array, maxSteps: number): Promise<number[]> {
-  const out = [1]; // <s>
-  for (let t = 0; t < maxSteps; t++) {
-    const { logits } = await session.run({ graphemes: i64(word, [1, word.length]), phonemes: i64(out, [1, out.length]) });
-    const V = logits.dims[2];
-    const last = (logits.data as Float32Array).subarray((out.length - 1) * V, out.length * V);
-    let best = 2;
-    for (let v = 3; v < V; v++) if (last[v] > last[best]) best = v;
-    if (best === 2) break;
-    out.push(best);
-  }
-  return out.slice(1);
-}
 
 describe('ONNX export of the G2P models, checked by ONNX Runtime', () => {
   const CASES: [string, string, Record<string, unknown>][] = [
