@@ -137,3 +137,20 @@ describe('ONNX export of the G2P models, checked by ONNX Runtime', () => {
     });
   }
 });
+
+describe('the task exporters refuse what does not fit, by name', () => {
+  test('an unknown model, a vocabulary or class list of the wrong size, a missing weight', () => {
+    const image = { config: TINY_IMAGE.cnn, weights: moduleWeights(randomImageModel('cnn', 1)), classes: CLASSES, mean: 0, std: 1 };
+    assert.throws(() => imageModelToOnnx({ ...image, model: 'resnet' }), /no exporter for the image model 'resnet' \(known: cnn, se-cnn, vit, swin\)/);
+    assert.throws(() => imageModelToOnnx({ ...image, model: 'cnn', classes: CLASSES.slice(1) }), /9 class names for a model with numClasses 10/);
+    const weights = new Map(image.weights);
+    weights.delete('features.1.bn.running_var');
+    assert.throws(() => imageModelToOnnx({ ...image, model: 'cnn', weights }), /the state dict lacks 'features.1.bn.running_var'/);
+    const g2p = { config: TINY_G2P.transformer, weights: moduleWeights(randomG2P('transformer', 1)), letters: LETTERS.symbols, phonemes: PHONEMES.symbols, maxLetters: 6 };
+    assert.throws(() => g2pToOnnx({ ...g2p, model: 'rnn-t' }), /no exporter for the g2p model 'rnn-t' \(known: transformer, lstm-attention\)/);
+    assert.throws(() => g2pToOnnx({ ...g2p, model: 'transformer', phonemes: PHONEMES.symbols.slice(1) }), /8 letters and 8 phonemes for a model with srcVocabSize 8 and tgtVocabSize 9/);
+    const forecast = { config: TINY_FORECAST.ar, weights: moduleWeights(randomForecaster('ar', 1)), stats: { mean: 0, std: 1 }, window: 8, levelDays: 7, covariateNames: ['a', 'b', 'c'] };
+    assert.throws(() => forecasterToOnnx({ ...forecast, model: 'prophet' }), /no exporter for the forecaster 'prophet' \(known: ar, markov, rnn, lstm, gru\)/);
+    assert.throws(() => forecasterToOnnx({ ...forecast, model: 'ar', covariateNames: [] }), /0 covariate names for a model with 3 covariates/);
+  });
+});
