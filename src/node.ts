@@ -15,8 +15,11 @@ export { cmudict, cmudictPath, readDictionaryFile, CMUDICT_PACKAGE } from './dat
 export { loadFashionMnist, parseIdx, FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, type FashionMnist } from './data/fashion-mnist.js';
 export { saveCheckpoint, loadCheckpoint } from './io/checkpoint-dir.js';
 export { NodeRunStorage } from './train/node-storage.js';
-export { charLMToOnnx, decodeModel as decodeOnnxModel, moduleWeights, ONNX_CHAR_LM_MODELS, ONNX_OPSET, type CharLMExport, type WeightArray } from './export/onnx/index.js';
-export { charLMToPyTorch, PYTORCH_CHAR_LM_MODELS } from './export/pytorch/index.js';
+export {
+  charLMToOnnx, decodeModel as decodeOnnxModel, forecasterToOnnx, g2pToOnnx, imageModelToOnnx, moduleWeights, ONNX_CHAR_LM_MODELS, ONNX_FORECAST_MODELS, ONNX_G2P_MODELS, ONNX_IMAGE_MODELS, ONNX_OPSET,
+  type CharLMExport, type ForecasterExport, type G2PExport, type ImageModelExport, type ModelExport, type WeightArray,
+} from './export/onnx/index.js';
+export { charLMToPyTorch, forecasterToPyTorch, g2pToPyTorch, imageModelToPyTorch, PYTORCH_CHAR_LM_MODELS, PYTORCH_FORECAST_MODELS, PYTORCH_G2P_MODELS, PYTORCH_IMAGE_MODELS } from './export/pytorch/index.js';
 export { importCharLM, type CharLMImport } from './export/pytorch/import.js';
 export { usBirths, US_BIRTHS } from './data/us-births.js';
 export { loadSeries, type SeriesSource } from './data/series-file.js';

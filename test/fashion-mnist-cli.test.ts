@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -100,6 +100,29 @@ describe('loom --task fashion-mnist', () => {
     const bad = loom(['predict', '--checkpoint', 'run', 'not.png']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /^loom: image 'not.png' is not a readable PNG file/);
+  });
+
+  test("loom export: ONNX Runtime's class probabilities of raw pixels equal Loom's classify; PyTorch's config.json holds the classes", { skip }, async () => {
+    const ort = await import('onnxruntime-node');
+    const { classify, loadCheckpoint, loadImageClassifier } = await import('../src/node.js');
+    const e = loom(['export', '--checkpoint', 'run', '--format', 'onnx', '--out', 'cnn.onnx']);
+    assert.equal(e.code, 0, e.stderr);
+    assert.match(e.stdout, /\(fashion-mnist cnn, ONNX opset 17, [\d.]+ KiB\): pixels float32 \(batch, 1, 28, 28\) in \[0, 1\] -> logits \(batch, 10\)/);
+    const pixels = testSplit!.images.slice(0, 3 * 784);
+    const want = classify(loadImageClassifier(loadCheckpoint(join(dir, 'run'))), pixels, 3);
+    const session = await ort.InferenceSession.create(join(dir, 'cnn.onnx'));
+    const logits = (await session.run({ pixels: new ort.Tensor('float32', pixels, [3, 1, 28, 28]) })).logits.data as Float32Array;
+    await session.release();
+    for (let b = 0; b < 3; b++) {
+      const row = logits.subarray(b * 10, b * 10 + 10);
+      const max = Math.max(...row);
+      const sum = row.reduce((a, v) => a + Math.exp(v - max), 0);
+      row.forEach((v, k) => assert.ok(Math.abs(Math.exp(v - max) / sum - want[b * 10 + k]) < 1e-4, `image ${b}, class ${k}`));
+    }
+    const t = loom(['export', '--checkpoint', 'run', '--format', 'pytorch', '--out', 'cnn-pt']);
+    assert.equal(t.code, 0, t.stderr);
+    const config = JSON.parse(readFileSync(join(dir, 'cnn-pt', 'config.json'), 'utf8'));
+    assert.deepEqual([config.task, config.model, config.classes], ['fashion-mnist', 'cnn', FASHION_MNIST_CLASSES]);
   });
 
   test('refusals: missing data names the package and --data; an unknown model; predict without images', () => {

@@ -83,3 +83,32 @@ test('bad CSVs and short series are refused in one sentence naming the line', ()
   const noCols = loom('train', '--task', 'forecast', '--data', data);
   assert.match(noCols.stderr, /needs --date COLUMN and --value COLUMN/);
 });
+
+test("loom export of a forecast checkpoint: ONNX Runtime's recursive forecast, denormalised with the file's metadata, is loom forecast's", async () => {
+  const ort = await import('onnxruntime-node');
+  const { decodeModel } = await import('../src/export/onnx/index.js');
+  const file = join(dir, 'ar.onnx');
+  const e = loom('export', '--checkpoint', join(dir, 'ar'), '--format', 'onnx', '--out', file);
+  assert.equal(e.status, 0, e.stderr);
+  assert.match(e.stdout, /\(forecast ar, ONNX opset 17, [\d.]+ KiB\): rows \(batch, 7\) -> forecast \(batch\)/);
+  const meta = Object.fromEntries(decodeModel(readFileSync(file)).metadata_props.map((p) => [p.key, p.value]));
+  const { mean, std } = JSON.parse(meta.normalisation) as { mean: number; std: number };
+  const z = csv().trim().split('\n').slice(1).map((l) => (Number(l.split(',')[2]) - mean) / std);
+  const session = await ort.InferenceSession.create(file);
+  const got: number[] = [];
+  for (let h = 0; h < 3; h++) {
+    const rows = Float32Array.from({ length: 7 }, (_, k) => z[z.length - 1 - k]); // z_{t-1} .. z_{t-7}
+    const next = ((await session.run({ rows: new ort.Tensor('float32', rows, [1, 7]) })).forecast.data as Float32Array)[0];
+    z.push(next);
+    got.push(next * std + mean);
+  }
+  await session.release();
+  const f = loom('forecast', '--checkpoint', join(dir, 'ar'), '--horizon', '3');
+  assert.equal(f.status, 0, f.stderr);
+  const want = f.stdout.trim().split('\n').slice(1).map((r) => Number(r.split(',')[1]));
+  got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) <= 0.051, `day ${i + 1}: ONNX ${v.toFixed(3)}, loom forecast ${want[i]}`));
+  const t = loom('export', '--checkpoint', join(dir, 'gru'), '--format', 'pytorch', '--out', join(dir, 'gru-pt'));
+  assert.equal(t.status, 0, t.stderr);
+  const config = JSON.parse(readFileSync(join(dir, 'gru-pt', 'config.json'), 'utf8'));
+  assert.deepEqual([config.task, config.model, config.window, config.levelDays, config.covariates.length], ['forecast', 'gru', 14, 7, 20]);
+});

@@ -9,7 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
 import { cmudictPath } from '../src/data/pronunciations-node.js';
+import { onnxGreedy } from './helpers/g2p-onnx.js';
+import { torchPython } from './helpers/python.js';
 
 const LOOM = fileURLToPath(new URL('../../bin/loom.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'loom-g2p-cli-'));
@@ -92,5 +95,33 @@ describe('loom g2p', () => {
     const m = loom(['train', '--task', 'g2p', '--model', 'transformer', '--attention', '8', '--out', join(dir, 'y')]);
     assert.equal(m.code, 1);
     assert.match(m.err, /^loom: --attention does not apply to the transformer model/);
+  });
+});
+
+describe('loom export of a g2p checkpoint', () => {
+  test("ONNX Runtime's and PyTorch's greedy decoding give loom predict's phonemes", async () => {
+    const run = join(dir, 'run');
+    const words = ['AARON', 'ABBEY', 'ABEL'];
+    const p = loom(['predict', '--checkpoint', run, ...words]);
+    assert.equal(p.code, 0, p.err);
+    const want = p.out.trim().split('\n').map((l) => l.split('  ')[1].split(' ').filter(Boolean));
+    const e = loom(['export', '--checkpoint', run, '--format', 'onnx', '--out', join(dir, 'g2p.onnx')]);
+    assert.equal(e.code, 0, e.err);
+    assert.match(e.out, /^wrote .*g2p\.onnx \(g2p lstm-attention, ONNX opset 17, [\d.]+ KiB\): graphemes, phonemes int64 -> logits/);
+    const t = loom(['export', '--checkpoint', run, '--format', 'pytorch', '--out', join(dir, 'g2p-pt')]);
+    assert.equal(t.code, 0, t.err);
+    const { letters, phonemes, maxLetters } = JSON.parse(readFileSync(join(dir, 'g2p-pt', 'config.json'), 'utf8')) as { letters: string[]; phonemes: string[]; maxLetters: number };
+    const session = await ort.InferenceSession.create(join(dir, 'g2p.onnx'));
+    for (const [i, word] of words.entries()) {
+      const ids = await onnxGreedy(session, [...word].map((c) => letters.indexOf(c)), maxLetters + 1);
+      assert.deepEqual(ids.map((id) => phonemes[id]), want[i], `ONNX greedy phonemes of ${word}`);
+    }
+    await session.release();
+    const py = torchPython();
+    if (!py) return; // no torch here: the ONNX half is checked
+    const script = `import sys, json; sys.path.insert(0, sys.argv[1]); import model; net, meta = model.load(sys.argv[1]); print(json.dumps(model.greedy(net, meta, sys.argv[2:])))`;
+    const r = spawnSync(py, ['-c', script, join(dir, 'g2p-pt'), ...words], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), want);
   });
 });

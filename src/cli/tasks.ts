@@ -36,9 +36,9 @@ export const DEFAULT_TASK = 'char-lm';
 
 export const TASKS: TaskCli[] = [
   { name: 'char-lm', summary: 'character-level language models (Moby Dick by default)', commands: [trainCommand, evalCommand, sampleCommand, exportCommand, importCommand] },
-  { name: 'g2p', summary: 'grapheme-to-phoneme conversion (CMUdict by default)', commands: [g2pTrainCommand, g2pEvalCommand, g2pPredictCommand] },
-  { name: 'forecast', summary: 'daily time-series forecasting (US births 1969-1988 by default)', commands: [forecastTrainCommand, forecastEvalCommand, forecastCommand] },
-  { name: 'fashion-mnist', summary: 'image classifiers (cnn, se-cnn, vit, swin) on Fashion-MNIST or MNIST-layout data', commands: [fashionTrainCommand, fashionEvalCommand, fashionPredictCommand] },
+  { name: 'g2p', summary: 'grapheme-to-phoneme conversion (CMUdict by default)', commands: [g2pTrainCommand, g2pEvalCommand, g2pPredictCommand, exportCommand] },
+  { name: 'forecast', summary: 'daily time-series forecasting (US births 1969-1988 by default)', commands: [forecastTrainCommand, forecastEvalCommand, forecastCommand, exportCommand] },
+  { name: 'fashion-mnist', summary: 'image classifiers (cnn, se-cnn, vit, swin) on Fashion-MNIST or MNIST-layout data', commands: [fashionTrainCommand, fashionEvalCommand, fashionPredictCommand, exportCommand] },
 ];
 
 /** The names of the task commands, in the order the tasks list them. */

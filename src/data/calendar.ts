@@ -112,3 +112,10 @@ export function calendarCovariates(start: number, count: number): Float32Array {
   }
   return out;
 }
+
+/** The names of the COVARIATES numbers of a day, in `calendarCovariates` order. */
+export const COVARIATE_NAMES: readonly string[] = [
+  ...['tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'],
+  ...['sin_year', 'cos_year', 'sin_half_year', 'cos_half_year'],
+  ...HOLIDAYS,
+];

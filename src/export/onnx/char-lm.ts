@@ -17,34 +17,21 @@
  *   const bytes = charLMToOnnx({ model: spec.name, config, vocab: vocab.chars, weights: moduleWeights(lm.module) });
  */
 import { GraphBuilder } from '../../io/onnx/graph.js';
-import { DataType, encodeModel } from '../../io/onnx/proto.js';
-import type { Module } from '../../nn/module.js';
-import { LOOM_VERSION } from '../../version.js';
-import { embedding, linear, Weights, type WeightArray } from './layers.js';
+import { DataType } from '../../io/onnx/proto.js';
+import { onnxFile, type ModelExport } from './file.js';
+import { embedding, linear, Weights } from './layers.js';
 import { recurrentGraph, type Cell } from './recurrent.js';
 import { transformerGraph } from './transformer.js';
 
-/** The opset Loom's exports declare (LayerNormalization needs 17). */
-export const ONNX_OPSET = 17;
+export { moduleWeights, ONNX_OPSET } from './file.js';
 
 /** The models `charLMToOnnx` exports. */
 export const ONNX_CHAR_LM_MODELS = ['rnn', 'lstm', 'gru', 'gpt', 'linear-gpt', 'markov'] as const;
 
-/** What an export needs: the model's name and config (as a checkpoint holds them), the vocabulary and the weights. */
-export interface CharLMExport {
-  model: string;
-  config: Record<string, unknown>;
+/** A character LM's export: the model, config and weights, and the vocabulary. */
+export interface CharLMExport extends ModelExport {
   /** The characters in id order. */
   vocab: readonly string[];
-  /** The state dict (PyTorch keys). */
-  weights: ReadonlyMap<string, WeightArray>;
-}
-
-/** A module's state dict as float32 arrays (copies). */
-export function moduleWeights(module: Module): Map<string, WeightArray> {
-  const out = new Map<string, WeightArray>();
-  for (const [k, t] of module.stateDict()) out.set(k, { shape: [...t.shape], data: Float32Array.from(t.toArray()) });
-  return out;
 }
 
 /** The bytes of the .onnx file of a character LM. Throws for a model it does not know. */
@@ -76,12 +63,5 @@ export function charLMToOnnx(m: CharLMExport): Uint8Array {
       throw new Error(`ONNX export: no exporter for the model '${m.model}' (known: ${ONNX_CHAR_LM_MODELS.join(', ')})`);
   }
   g.output(logits, 'logits', DataType.FLOAT, ['batch', 'time', V]);
-  return encodeModel(
-    g.model({
-      opset: ONNX_OPSET,
-      producerVersion: LOOM_VERSION,
-      docString: `Loom char-lm '${m.model}': ids int64 (batch, time) -> logits float32 (batch, time, ${V}), from a zero state`,
-      metadata: { task: 'char-lm', model: m.model, config: JSON.stringify(m.config), vocab: JSON.stringify(m.vocab), loom_version: LOOM_VERSION },
-    }),
-  );
+  return onnxFile(g, 'char-lm', m, `ids int64 (batch, time) -> logits float32 (batch, time, ${V}), from a zero state`, { vocab: m.vocab });
 }

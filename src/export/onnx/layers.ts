@@ -65,3 +65,40 @@ export function gelu(g: GraphBuilder, x: string): string {
   const e = g.node('Erf', [g.node('Mul', [x, g.float32([Math.SQRT1_2])])]);
   return g.node('Mul', [g.node('Mul', [x, g.float32([0.5])]), g.node('Add', [e, g.float32([1])])], {}, 'gelu');
 }
+
+/** `timm`'s Mlp (ViT, Swin): fc2(GELU(fc1(x))), (..., C) -> (..., C). */
+export function mlp(g: GraphBuilder, w: Weights, prefix: string, x: string): string {
+  return linear(g, w, `${prefix}.fc2`, gelu(g, linear(g, w, `${prefix}.fc1`, x)));
+}
+
+/** `torch.nn.Conv2d`: Conv with the state-dict weight (C_out, C_in, k, k) and bias, (B, C_in, Hi, Wi) -> (B, C_out, Ho, Wo). */
+export function conv2d(g: GraphBuilder, w: Weights, prefix: string, x: string, { stride = 1, padding = 0 } = {}): string {
+  const weight = w.get(`${prefix}.weight`);
+  const k = weight.shape.slice(2);
+  const inputs = [x, w.initializer(g, `${prefix}.weight`)];
+  if (w.has(`${prefix}.bias`)) inputs.push(w.initializer(g, `${prefix}.bias`));
+  return g.node('Conv', inputs, { kernel_shape: k, strides: [stride, stride], pads: [padding, padding, padding, padding] }, prefix);
+}
+
+/** `torch.nn.BatchNorm2d` in eval mode: BatchNormalization with the running statistics, (B, C, Hi, Wi). */
+export function batchNorm(g: GraphBuilder, w: Weights, prefix: string, x: string, eps = 1e-5): string {
+  const keys = ['weight', 'bias', 'running_mean', 'running_var'].map((k) => w.initializer(g, `${prefix}.${k}`));
+  return g.node('BatchNormalization', [x, ...keys], { epsilon: float(eps) }, prefix);
+}
+
+/** `torch.nn.MaxPool2d(k)` (stride k, no padding): (B, C, Hi, Wi) -> (B, C, Hi / k, Wi / k). */
+export function maxPool(g: GraphBuilder, x: string, k: number): string {
+  return g.node('MaxPool', [x], { kernel_shape: [k, k], strides: [k, k] }, 'maxpool');
+}
+
+/** A value's size along `axis` as a 1-D int64 tensor of one element (for Expand and Reshape shapes). */
+export function dimOf(g: GraphBuilder, x: string, axis: number): string {
+  return g.node('Slice', [g.node('Shape', [x]), g.int64([axis]), g.int64([axis + 1])], {}, 'dim');
+}
+
+/** ViT's and Swin's PatchEmbed: Conv2d with kernel = stride = p, then (B, C, Hi/p, Wi/p) -> tokens (B, Hi/p * Wi/p, C). */
+export function patchEmbed(g: GraphBuilder, w: Weights, prefix: string, x: string, patch: number): string {
+  const proj = conv2d(g, w, prefix, x, { stride: patch }); // (B, C, g, g)
+  const C = w.get(`${prefix}.weight`).shape[0];
+  return g.node('Transpose', [g.node('Reshape', [proj, g.int64([0, C, -1])])], { perm: [0, 2, 1] }, 'patches'); // (B, C, n) -> (B, n, C)
+}

@@ -14,6 +14,7 @@
  * O(T^2) cost per window.
  */
 import { float, type GraphBuilder } from '../../io/onnx/graph.js';
+import { heads, mergeHeads as merge, packedQKV } from './attention.js';
 import { embedding, gelu, layerNorm, linear, type Weights } from './layers.js';
 
 export interface TransformerConfig {
@@ -32,17 +33,6 @@ interface Context {
   causal: () => string;
 }
 
-/** (B, T, C) -> (B, nh, T, hs), or (B, nh, hs, T) with `keys`. */
-function heads(g: GraphBuilder, x: string, nh: number, hs: number, keys = false): string {
-  const split = g.node('Reshape', [x, g.int64([0, 0, nh, hs])]); // (B, T, nh, hs)
-  return g.node('Transpose', [split], { perm: keys ? [0, 2, 3, 1] : [0, 2, 1, 3] });
-}
-
-/** (B, nh, T, hs) -> (B, T, C). */
-function merge(g: GraphBuilder, y: string, C: number): string {
-  return g.node('Reshape', [g.node('Transpose', [y], { perm: [0, 2, 1, 3] }), g.int64([0, 0, C])]);
-}
-
 function softmaxAttention(g: GraphBuilder, w: Weights, p: string, x: string, c: TransformerConfig, ctx: Context): string {
   const C = c.nEmbd;
   const hs = C / c.nHead;
@@ -57,14 +47,12 @@ function softmaxAttention(g: GraphBuilder, w: Weights, p: string, x: string, c: 
 function linearAttention(g: GraphBuilder, w: Weights, p: string, x: string, c: TransformerConfig, eps = 1e-6): string {
   const C = c.nEmbd;
   const hd = C / c.nHead;
-  const qkv = g.node('Reshape', [linear(g, w, `${p}.qkv`, x), g.int64([0, 0, 3, c.nHead, hd])]); // (B, T, 3, nh, hd)
-  const parts = g.node('Transpose', [qkv], { perm: [2, 0, 3, 1, 4] }); // (3, B, nh, T, hd)
-  const part = (i: number) => g.node('Gather', [parts, g.int64([i], [])], { axis: 0 }); // (B, nh, T, hd)
+  const [qr, kr, v] = packedQKV(g, w, `${p}.qkv`, x, c.nHead, hd); // each (B, nh, T, hd)
   const phi = (t: string) => g.node('Add', [g.node('Elu', [t], { alpha: float(1) }), g.float32([1])]);
-  const q = phi(part(0));
-  const k = phi(part(1));
+  const q = phi(qr);
+  const k = phi(kr);
   const a = g.node('Trilu', [g.node('MatMul', [q, g.node('Transpose', [k], { perm: [0, 1, 3, 2] })])], { upper: 0 }, `${p}.scores`); // (B, nh, T, T), s <= t
-  const num = g.node('MatMul', [a, part(2)]); // (B, nh, T, hd)
+  const num = g.node('MatMul', [a, v]); // (B, nh, T, hd)
   const den = g.node('Add', [g.node('ReduceSum', [a, g.int64([-1])], { keepdims: 1 }), g.float32([eps])]); // (B, nh, T, 1)
   return linear(g, w, `${p}.proj`, merge(g, g.node('Div', [num, den]), C));
 }

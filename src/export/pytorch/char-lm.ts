@@ -11,9 +11,8 @@
  * @example
  *   const files = charLMToPyTorch({ model: 'lstm', config, vocab: vocab.chars, weights: moduleWeights(lm.module) });
  */
-import { serializeSafetensors, type SafeTensor } from '../../io/safetensors.js';
-import { LOOM_VERSION } from '../../version.js';
 import type { CharLMExport } from '../onnx/char-lm.js';
+import { pytorchFiles } from './files.js';
 import { MODEL_PY } from './model-py.js';
 
 /** The models model.py builds. */
@@ -33,12 +32,5 @@ export interface PyTorchExportConfig {
 export function charLMToPyTorch(m: CharLMExport): Map<string, Uint8Array> {
   if (!(PYTORCH_CHAR_LM_MODELS as readonly string[]).includes(m.model))
     throw new Error(`PyTorch export: no exporter for the model '${m.model}' (known: ${PYTORCH_CHAR_LM_MODELS.join(', ')})`);
-  const tensors = new Map<string, SafeTensor>([...m.weights].map(([k, w]) => [k, { dtype: 'F32', shape: [...w.shape], data: w.data }]));
-  const config: PyTorchExportConfig = { format: 'loom-pytorch-export', loomVersion: LOOM_VERSION, task: 'char-lm', model: m.model, config: m.config, vocab: [...m.vocab] };
-  const text = new TextEncoder();
-  return new Map([
-    ['model.py', text.encode(MODEL_PY)],
-    ['model.safetensors', serializeSafetensors(tensors, { format: 'pt' })],
-    ['config.json', text.encode(`${JSON.stringify(config, null, 2)}\n`)],
-  ]);
+  return pytorchFiles('char-lm', m, MODEL_PY, { vocab: [...m.vocab] });
 }

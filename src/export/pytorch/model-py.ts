@@ -4,6 +4,8 @@
  * file with the standard library only (Debian's PyTorch 1.13 comes without the `safetensors` package).
  * Kept as a string so that the export needs no file of its own at run time (and runs in a browser).
  */
+import { PY_IMPORTS, SAFETENSORS_PY } from './python-common.js';
+
 export const MODEL_PY = String.raw`"""A Loom character language model as a PyTorch module, exported by 'loom export --format pytorch'.
 
     import sys; sys.path.insert(0, 'OUT')
@@ -23,61 +25,9 @@ Training on several GPUs is PyTorch's business from here on (see Loom's docs/INT
 
     net = torch.nn.parallel.DistributedDataParallel(net.to(rank), device_ids=[rank])
 """
-import json
-import os
-import struct
+${PY_IMPORTS}
 
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
-
-# ---- safetensors, read and written with the standard library --------------------------------------
-
-DTYPES = {
-    'F64': torch.float64, 'F32': torch.float32, 'F16': torch.float16, 'BF16': torch.bfloat16,
-    'I64': torch.int64, 'I32': torch.int32, 'I16': torch.int16, 'I8': torch.int8, 'U8': torch.uint8, 'BOOL': torch.bool,
-}
-
-
-def read_safetensors(path):
-    """The tensors of a safetensors file by name (on a little-endian host, as every PyTorch platform is)."""
-    with open(path, 'rb') as f:
-        data = f.read()
-    (n,) = struct.unpack('<Q', data[:8])
-    header = json.loads(data[8:8 + n].decode('utf-8'))
-    header.pop('__metadata__', None)
-    out = {}
-    for key, e in header.items():
-        begin, end = e['data_offsets']
-        dtype = DTYPES[e['dtype']]
-        if end > begin:
-            t = torch.frombuffer(bytearray(data[8 + n + begin:8 + n + end]), dtype=dtype)
-        else:
-            t = torch.empty(0, dtype=dtype)
-        out[key] = t.reshape(e['shape'])
-    return out
-
-
-def write_safetensors(tensors, path, metadata=None):
-    """Writes named tensors as a safetensors file (float32 as F32, int64 as I64, ...)."""
-    names = {v: k for k, v in DTYPES.items()}
-    items = sorted((k, t.detach().cpu().contiguous()) for k, t in tensors.items())
-    header, blobs, offset = {}, [], 0
-    if metadata:
-        header['__metadata__'] = {str(k): str(v) for k, v in metadata.items()}
-    for k, t in items:
-        blob = t.view(torch.int16).numpy().tobytes() if t.dtype == torch.bfloat16 else t.numpy().tobytes()
-        header[k] = {'dtype': names[t.dtype], 'shape': list(t.shape), 'data_offsets': [offset, offset + len(blob)]}
-        blobs.append(blob)
-        offset += len(blob)
-    text = json.dumps(header, separators=(',', ':')).encode('utf-8')
-    text += b' ' * (-len(text) % 8)
-    with open(path, 'wb') as f:
-        f.write(struct.pack('<Q', len(text)))
-        f.write(text)
-        for blob in blobs:
-            f.write(blob)
-
+${SAFETENSORS_PY}
 # ---- the models ------------------------------------------------------------------------------------
 
 

@@ -9,10 +9,10 @@
  *   g.output(x, 'logits', DataType.FLOAT, ['batch', 'time', C]);
  *   const bytes = encodeModel(g.model({ opset: 17, metadata: { vocab: '...' } }));
  */
-import { AttributeType, DataType, tensorValueInfo, type AttributeProto, type Dim, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from './proto.js';
+import { AttributeType, DataType, tensorValueInfo, type AttributeProto, type Dim, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from './proto.js';
 
-/** An attribute value: an integer, a float (`float(x)`), a string, a list of integers, or of floats (`floats(xs)`). */
-export type Attr = number | string | number[] | { float: number } | { floats: number[] };
+/** An attribute value: an integer, a float (`float(x)`), a string, a list of integers, of floats (`floats(xs)`), or a subgraph (`GraphBuilder.subgraph`). */
+export type Attr = number | string | number[] | { float: number } | { floats: number[] } | { graph: GraphProto };
 
 export const float = (x: number): Attr => ({ float: x });
 export const floats = (xs: number[]): Attr => ({ floats: xs });
@@ -44,6 +44,7 @@ function attribute(name: string, v: Attr): AttributeProto {
   if (typeof v === 'string') return { name, type: AttributeType.STRING, s: new TextEncoder().encode(v) };
   if (Array.isArray(v)) return { name, type: AttributeType.INTS, ints: v };
   if ('float' in v) return { name, type: AttributeType.FLOAT, f: v.float };
+  if ('graph' in v) return { name, type: AttributeType.GRAPH, g: v.graph };
   return { name, type: AttributeType.FLOATS, floats: v.floats };
 }
 
@@ -60,13 +61,29 @@ export interface ModelOptions {
 
 export class GraphBuilder {
   private readonly nodes: NodeProto[] = [];
-  private readonly initializers: TensorProto[] = [];
   private readonly inputs: ValueInfoProto[] = [];
   private readonly outputs: ValueInfoProto[] = [];
-  private readonly used = new Set<string>();
-  private readonly constants = new Map<string, string>();
 
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    private readonly initializers: TensorProto[] = [],
+    private readonly used = new Set<string>(),
+    private readonly constants = new Map<string, string>(),
+  ) {}
+
+  /**
+   * A builder of a subgraph (a Loop's body) that shares this graph's names: its weights and constants
+   * become initializers of the outer graph, which the body reads as outer-scope values, as it may read
+   * any value computed before the node that holds it. `body.graph()` is the attribute value.
+   */
+  subgraph(name: string): GraphBuilder {
+    return new GraphBuilder(this.fresh(name), this.initializers, this.used, this.constants);
+  }
+
+  /** The GraphProto of a subgraph (no initializers of its own), as the `{ graph }` attribute value. */
+  graph(): { graph: GraphProto } {
+    return { graph: { name: this.name, node: this.nodes, initializer: [], input: this.inputs, output: this.outputs } };
+  }
 
   /** A fresh value name starting with `hint`. */
   fresh(hint: string): string {

@@ -12,7 +12,7 @@ import { ONNX_DESCRIPTOR } from './descriptor.js';
 /** TensorProto.DataType values used by Loom's exports. */
 export const DataType = { FLOAT: 1, INT32: 6, INT64: 7, BOOL: 9 } as const;
 /** AttributeProto.AttributeType values. */
-export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
+export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
 
 /** A TensorProto: dims, data type and the little-endian bytes of its values. */
 export interface TensorProto {
@@ -29,6 +29,8 @@ export interface AttributeProto {
   i?: number;
   s?: Uint8Array;
   t?: TensorProto;
+  /** A subgraph (the body of Loop, If, Scan). */
+  g?: GraphProto;
   floats?: number[];
   ints?: number[];
 }
