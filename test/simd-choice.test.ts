@@ -90,6 +90,20 @@ test('without loom-relaxed.wasm, auto falls back to loom.wasm and says so once; 
   await assert.rejects(createWasmBackend({ threads: 1, simd: 'relaxed', relaxedKernels: missing }), /expected the compiled kernels at \/nonexistent\/loom-relaxed\.wasm/);
 });
 
+test('loom bench names the build that ran and measures sgemm512 against its ceiling', () => {
+  for (const [simd, key] of [['plain', 'wasm_simd_peak_gflops'], ['relaxed', 'wasm_fma_peak_gflops']] as const) {
+    const r = spawnSync(process.execPath, [LOOM, 'bench', '--backend', 'wasm', '--quick', '--only', 'sgemm512_gflops'], {
+      encoding: 'utf8', env: { ...process.env, LOOM_SIMD: simd },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const figures = JSON.parse(r.stdout.split('\n')[0]) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(figures).slice(-3), ['simd', key, 'sgemm512_fraction_of_peak']);
+    assert.equal(figures.simd, simd);
+    const [peak, fraction] = [figures[key] as number, figures.sgemm512_fraction_of_peak as number];
+    assert.ok(peak > 0.1 && fraction > 0 && fraction < 1.5, r.stdout);
+  }
+});
+
 test("the bench's ceiling kernel runs on every thread of both builds", async () => {
   for (const simd of ['plain', 'relaxed'] as const) {
     const b = await createWasmBackend({ threads: 2, simd });
