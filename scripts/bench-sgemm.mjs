@@ -5,9 +5,11 @@
 //   node scripts/bench-sgemm.mjs --size 1024 --reps 10
 //   node scripts/bench-sgemm.mjs --threads 2          also through the worker pool (needs `npm run build`)
 //   node scripts/bench-sgemm.mjs --transB             C = A @ B^T (the Linear layer's layout)
+//   node scripts/bench-sgemm.mjs --simd relaxed       the relaxed-SIMD build, dist/wasm/loom-relaxed.wasm (fused multiply-adds)
 //
-// Needs dist/wasm/loom.wasm (node scripts/build-wasm.mjs). Prints the median of --reps timed calls after
-// a warm-up.
+// Needs dist/wasm/loom.wasm and loom-relaxed.wasm (node scripts/build-wasm.mjs) and dist/src (tsc: the
+// Node set-up, which switches relaxed SIMD on where Node 20 has it behind a flag, and the worker pool).
+// Prints the median of --reps timed calls after a warm-up.
 
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -22,8 +24,11 @@ const { values: opts } = parseArgs({
     threads: { type: 'string', default: '1' },
     transA: { type: 'boolean', default: false },
     transB: { type: 'boolean', default: false },
+    simd: { type: 'string', default: 'plain' },
   },
 });
+if (!['plain', 'relaxed'].includes(opts.simd)) throw new Error(`bench-sgemm: --simd must be plain or relaxed, got '${opts.simd}'`);
+await import(join(root, 'dist/src/backends/wasm/node-workers.js'));
 const n = Number(opts.size);
 const reps = Number(opts.reps);
 const threads = Number(opts.threads);
@@ -31,7 +36,7 @@ const [M, N, K] = [n, n, n];
 const flops = 2 * M * N * K;
 
 const memory = new WebAssembly.Memory({ initial: 256, maximum: 65536, shared: true });
-const module = new WebAssembly.Module(readFileSync(join(root, 'dist/wasm/loom.wasm')));
+const module = new WebAssembly.Module(readFileSync(join(root, 'dist/wasm', opts.simd === 'relaxed' ? 'loom-relaxed.wasm' : 'loom.wasm')));
 const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
 
 let top = 64;
@@ -67,7 +72,7 @@ function time(run) {
   return ms[Math.floor(ms.length / 2)];
 }
 
-const label = `${M}x${N}x${K}${opts.transA ? ' transA' : ''}${opts.transB ? ' transB' : ''}`;
+const label = `${M}x${N}x${K}${opts.transA ? ' transA' : ''}${opts.transB ? ' transB' : ''}, ${opts.simd} SIMD`;
 const ms1 = time(() => kernels.sgemm(a, b, c, M, N, K, lda, ldb, N, tA, tB, 1, 0, 0, M, scratch));
 console.log(`sgemm ${label}, 1 thread:  ${ms1.toFixed(2)} ms  ${(flops / ms1 / 1e6).toFixed(1)} GFLOPS`);
 

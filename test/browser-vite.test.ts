@@ -3,11 +3,12 @@
  * built by `vite build` from the package entry (`import ... from 'loom-nn'`, resolved through the
  * package's `browser` export condition; Vite emits loom.wasm and the kernel worker as assets), served
  * cross-origin isolated and run in headless Chromium on two Web Workers. It prints what Node prints: the
- * same loss curve and weights.
+ * same loss curve and weights (both on the relaxed-SIMD build, loom-relaxed.wasm, which Vite emits beside
+ * loom.wasm). Served without loom-relaxed.wasm, the page runs on loom.wasm and says so once.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,5 +61,23 @@ describe('a Vite app', { skip: browserMissing() }, () => {
     assert.ok(curve(node.stdout.trim().split('\n')).filter((l) => l.startsWith('step ')).length === 4);
     assert.deepEqual(curve(printed.join('\n').split('\n')), curve(node.stdout.trim().split('\n')), `page log:\n${lines.join('\n')}`);
     assert.ok(!lines.some((l) => /one thread/.test(l)), `expected the kernels on Web Workers, got:\n${lines.join('\n')}`);
+    assert.ok(!printed.some((l) => /loom-relaxed\.wasm did not load/.test(l)), `expected the relaxed build, got:\n${printed.join('\n')}`);
+  });
+
+  test('served with loom.wasm alone, the page falls back to the plain build, says so once, and trains', async () => {
+    const assets = join(app, 'dist', 'assets');
+    const wasm = readdirSync(assets).filter((f) => f.endsWith('.wasm'));
+    assert.equal(wasm.length, 2, `expected Vite to emit loom.wasm and loom-relaxed.wasm, got ${wasm.join(', ')}`);
+    for (const f of wasm) if (f.startsWith('loom-relaxed')) rmSync(join(assets, f));
+    const printed: string[] = [];
+    const page = await browser.open('about:blank', () => {});
+    page.on('console', (m) => printed.push(m.text()));
+    const done = page.waitForEvent('console', { predicate: (m) => m.text().startsWith('tensor('), timeout: 60_000 });
+    await page.goto(`${server.origin}/app/index.html`);
+    await done;
+    await page.close();
+    const told = printed.filter((l) => /loom-relaxed\.wasm did not load .*running the plain SIMD kernels of loom\.wasm/.test(l));
+    assert.equal(told.length, 1, `expected one fall-back message, got:\n${printed.join('\n')}`);
+    assert.equal(printed.filter((l) => l.startsWith('step ')).length, 4);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Every PyTorch parity case committed in test/parity (all area folders) passes through the runner, on
- * every backend: the reference kernels, and the WebAssembly kernels with one thread and with every core
- * (at least two, so that the split paths run). The runner's contract holds, on flat and nested folders.
+ * every backend: the reference kernels, and both builds of the WebAssembly kernels (plain and relaxed
+ * SIMD) with one thread and with every core (at least two, so that the split paths run). The runner's contract holds, on flat and nested folders.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -20,10 +20,14 @@ import { parityFiles, parityName } from './helpers/cases.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
+const threads = Math.max(2, availableParallelism());
 const backends: [string, () => Promise<Backend>][] = [
   ['reference kernels', async () => referenceBackend],
-  ['wasm, 1 thread', () => createWasmBackend({ threads: 1 })],
-  [`wasm, ${Math.max(2, availableParallelism())} threads`, () => createWasmBackend({ threads: Math.max(2, availableParallelism()) })],
+  // both builds of the kernels (src/backends/wasm/simd.ts): FMA changes rounding, the tolerances stay
+  ...(['plain', 'relaxed'] as const).flatMap((simd): [string, () => Promise<Backend>][] => [
+    [`wasm (${simd} SIMD), 1 thread`, () => createWasmBackend({ threads: 1, simd })],
+    [`wasm (${simd} SIMD), ${threads} threads`, () => createWasmBackend({ threads, simd })],
+  ]),
 ];
 
 for (const [label, make] of backends) {

@@ -23,6 +23,10 @@ export interface BrowserBench {
   details: string[];
   /** e.g. `Chromium 156.0.8078.73, wasm(2 threads)`. */
   where: string;
+  /** The page's build of the kernels and its ceiling (backends/wasm/peak.ts). */
+  peak: { gflops: number; simd: 'plain' | 'relaxed' };
+  /** sgemm512_gflops unrounded, for the fraction of the peak. */
+  sgemm: number | null;
 }
 
 export async function benchInBrowser(only: string[] | null, quick: boolean): Promise<BrowserBench> {
@@ -56,14 +60,16 @@ export async function benchInBrowser(only: string[] | null, quick: boolean): Pro
         await import('/dist/src/backends/install.js' as string); // the kernels on Web Workers, as the entry sets them up
         const w = await import('/dist/src/bench/workloads.js' as string);
         const { backend } = await import('/dist/src/backends/backend.js' as string);
+        const { simdPeak } = await import('/dist/src/backends/wasm/peak.js' as string);
         const details: string[] = [];
         const pause = () => new Promise((resolve) => setTimeout(resolve, 0));
         const figures = await w.runAll(quick ? w.SLOW : w.FAST, only ? new Set(only) : null, (s: string) => details.push(s), undefined, pause);
-        return { figures: w.fmtFigures(figures) as Record<string, number | null>, details, backend: backend().name as string };
+        const peak = simdPeak(backend()) as { gflops: number; simd: 'plain' | 'relaxed' };
+        return { figures: w.fmtFigures(figures) as Record<string, number | null>, details, backend: backend().name as string, peak, sgemm: figures.sgemm512_gflops as number | null };
       },
       [only, quick] as const,
     );
-    return { figures: run.figures, details: run.details, where: `Chromium ${context.browser()?.version() ?? ''}, ${run.backend}`.replace('Chromium , ', 'Chromium, ') };
+    return { figures: run.figures, details: run.details, peak: run.peak, sgemm: run.sgemm, where: `Chromium ${context.browser()?.version() ?? ''}, ${run.backend}`.replace('Chromium , ', 'Chromium, ') };
   } finally {
     await context.close();
     rmSync(profile, { recursive: true, force: true });

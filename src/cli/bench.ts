@@ -2,8 +2,11 @@
  * `loom bench`: the throughput workloads of shared/bench/WORKLOADS.md, on the fast kernels (WebAssembly
  * SIMD on every core) and on the plain-TypeScript reference kernels.
  *
- * The first line printed is one JSON object with exactly the keys of WORKLOADS.md plus the same keys
- * with the suffix `_ref`; details follow. The reference runs in a child process of its own (fewer
+ * The first line printed is one JSON object with the keys of WORKLOADS.md plus the same keys with the
+ * suffix `_ref`, and which build of the kernels ran with its ceiling: `simd` ('plain' or 'relaxed', see
+ * backends/wasm/simd.ts), `wasm_fma_peak_gflops` (relaxed: a register-only loop of fused multiply-adds on
+ * every thread) or `wasm_simd_peak_gflops` (plain: the same loop with mul + add), and
+ * `sgemm512_fraction_of_peak` (sgemm512_gflops over that peak); details follow. The reference runs in a child process of its own (fewer
  * repetitions: it is slow), so that each side's peak memory (`rss_mb`) and JIT state are its own.
  *
  * The workloads are the same as shared/bench/torch_anchor.py: random data of the stated shapes, timing
@@ -16,6 +19,7 @@ import { backend, setBackend, type Backend } from '../backends/backend.js';
 import { profiled } from '../backends/profile.js';
 import { referenceBackend } from '../backends/reference.js';
 import { createWasmBackend, type WasmBackend } from '../backends/wasm/backend.js';
+import { simdPeak } from '../backends/wasm/peak.js';
 import { heap } from '../core/memory.js';
 import { BENCH_KEYS, cnnStep, emptyFigures, FAST, fmtFigures, gptStep, lstmStep, runAll, SLOW, type Figures } from '../bench/workloads.js';
 import { num, UsageError, type Command } from './args.js';
@@ -66,6 +70,17 @@ function profile(log: (s: string) => void): void {
   }
 }
 
+/**
+ * The build that ran and the ceiling of its kernels (backends/wasm/peak.ts): `simd`, the peak under
+ * the build's key, and the share of it the 512 x 512 sgemm reaches.
+ */
+function ceilingOf(peak: { gflops: number; simd: 'plain' | 'relaxed' }, sgemm: number | null, log: (s: string) => void): Record<string, string | number | null> {
+  const key = peak.simd === 'relaxed' ? 'wasm_fma_peak_gflops' : 'wasm_simd_peak_gflops';
+  const fraction = sgemm === null ? null : Math.round((1000 * sgemm) / peak.gflops) / 1000;
+  log(`${key}: ${peak.gflops.toFixed(1)} (register-only ${peak.simd === 'relaxed' ? 'relaxed_madd' : 'mul + add'} loop on every thread, best of 15)`);
+  return { simd: peak.simd, [key]: Math.round(peak.gflops * 10) / 10, sgemm512_fraction_of_peak: fraction };
+}
+
 /** The process's peak resident memory, MB. */
 const rssMB = () => process.resourceUsage().maxRSS / 1024;
 
@@ -101,7 +116,8 @@ export const benchCommand: Command = {
     const log = (s: string) => details.push(s);
     if (values.browser) {
       const run = await benchInBrowser(only && [...only], values.quick === true);
-      console.log(JSON.stringify({ ...run.figures, ...fmtFigures(emptyFigures(), '_ref') }));
+      const ceiling = ceilingOf(run.peak, run.sgemm, (s) => run.details.push(s));
+      console.log(JSON.stringify({ ...run.figures, ...ceiling, ...fmtFigures(emptyFigures(), '_ref') }));
       console.log(`fast kernels: ${run.where}`);
       run.details.forEach((d) => console.log(d));
       return 0;
@@ -118,17 +134,19 @@ export const benchCommand: Command = {
     const installed = 'pool' in previous && (previous as WasmBackend).threads === threads;
     const fast = installed ? (previous as WasmBackend) : await createWasmBackend({ threads });
     let figures: Figures;
+    let ceiling: Record<string, string | number | null>;
     setBackend(fast);
     try {
-      log(`fast kernels: ${fast.name}`);
+      log(`fast kernels: ${fast.name}, ${fast.simd} SIMD (${fast.simd === 'relaxed' ? 'loom-relaxed.wasm' : 'loom.wasm'})`);
       figures = await runAll(values.quick ? SLOW : FAST, only, log, rssMB);
+      ceiling = ceilingOf(simdPeak(fast), figures.sgemm512_gflops, log);
       if (values.profile) profile(log);
     } finally {
       setBackend(previous);
       if (!installed) await fast.close();
     }
     if (side === 'wasm') {
-      console.log(JSON.stringify(fmtFigures(figures)));
+      console.log(JSON.stringify({ ...fmtFigures(figures), ...ceiling }));
       details.forEach((d) => console.log(d));
       return 0;
     }
@@ -144,7 +162,7 @@ export const benchCommand: Command = {
       log('reference kernels (child process):');
       rest.forEach((l) => log(`  ${l}`));
     }
-    console.log(JSON.stringify({ ...fmtFigures(figures), ...ref }));
+    console.log(JSON.stringify({ ...fmtFigures(figures), ...ceiling, ...ref }));
     details.forEach((d) => console.log(d));
     return 0;
   },

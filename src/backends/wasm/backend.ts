@@ -18,8 +18,9 @@ import type { Backend, MatOperand } from '../backend.js';
 import { referenceBackend } from '../reference.js';
 import { elementwiseKernels } from './elementwise.js';
 import { callKernel, CELL_CODE, EXTREME_CODE, type KernelBackedMethod } from './kernels.js';
-import { loadKernels, type KernelSource, type WasmKernels } from './module.js';
+import { defaultWasmUrl, loadKernels, type KernelSource, type WasmKernels } from './module.js';
 import { sequenceKernels } from './sequence.js';
+import { parseSimdChoice, resolveSimd, simdFromEnvironment, type SimdBuild, type SimdChoice } from './simd.js';
 import { KernelPool } from './threads.js';
 import { visionKernels } from './vision.js';
 
@@ -29,11 +30,28 @@ export interface WasmBackendOptions {
    * shared (a page that is not cross-origin isolated) always 1.
    */
   threads?: number;
+  /**
+   * Which build of the kernels (simd.ts): 'plain' (loom.wasm), 'relaxed' (loom-relaxed.wasm, fused
+   * multiply-adds; an error where the platform lacks relaxed SIMD) or 'auto' (relaxed where supported and
+   * its file loads, else plain). Default: LOOM_SIMD from the environment (Node.js), else 'auto'.
+   */
+  simd?: SimdChoice;
   /** Where loom.wasm is (default: beside the package's dist/), or its bytes. */
   kernels?: KernelSource;
+  /**
+   * Where loom-relaxed.wasm is, or its bytes (default: beside the package's dist/, unless `kernels` is
+   * given: then 'auto' means the plain build given).
+   */
+  relaxedKernels?: KernelSource;
 }
 
-export type WasmBackend = Backend & { readonly threads: number; readonly pool: KernelPool; close(): Promise<void> };
+export type WasmBackend = Backend & {
+  readonly threads: number;
+  /** The build of the kernels running: 'plain' or 'relaxed' (simd.ts). */
+  readonly simd: SimdBuild;
+  readonly pool: KernelPool;
+  close(): Promise<void>;
+};
 
 /** How the kernel reads a matrix operand: row-major with a leading dimension, or transposed. */
 function layout(m: MatOperand): { trans: boolean; ld: number } | null {
@@ -57,8 +75,33 @@ function tellOneThread(): void {
   );
 }
 
+let toldPlainFallback = false;
+
+/**
+ * The kernels of the build `o` asks for. 'auto' falls back to loom.wasm, saying so once, when
+ * loom-relaxed.wasm cannot be loaded (a page whose server has only loom.wasm).
+ */
+async function loadBuild(o: WasmBackendOptions): Promise<{ k: WasmKernels; simd: SimdBuild }> {
+  const choice = o.simd === undefined ? (simdFromEnvironment() ?? 'auto') : parseSimdChoice(o.simd, 'the simd option');
+  const auto = choice === 'auto';
+  const simd = auto && o.kernels !== undefined && o.relaxedKernels === undefined ? 'plain' : resolveSimd(choice);
+  if (simd === 'plain') return { k: await loadKernels(heap.memory, o.kernels), simd };
+  const relaxed = o.relaxedKernels ?? defaultWasmUrl('relaxed');
+  try {
+    return { k: await loadKernels(heap.memory, relaxed), simd };
+  } catch (e) {
+    if (!auto) throw e;
+    if (!toldPlainFallback) {
+      toldPlainFallback = true;
+      const where = relaxed instanceof URL ? relaxed.href : 'the bytes given';
+      console.info(`Loom: relaxed SIMD is supported here but loom-relaxed.wasm did not load from ${where} (${String(e)}); running the plain SIMD kernels of loom.wasm. Serve both files for fused multiply-adds.`);
+    }
+    return { k: await loadKernels(heap.memory, o.kernels), simd: 'plain' };
+  }
+}
+
 export async function createWasmBackend(o: WasmBackendOptions = {}): Promise<WasmBackend> {
-  const k: WasmKernels = await loadKernels(heap.memory, o.kernels);
+  const { k, simd } = await loadBuild(o);
   if (!heap.shared && o.threads !== 1) tellOneThread();
   const pool = await KernelPool.create(k, heap.shared ? o.threads : 1);
   const scratch = heap.alloc(pool.scratchBytes); // engine memory for the life of the process
@@ -170,6 +213,7 @@ export async function createWasmBackend(o: WasmBackendOptions = {}): Promise<Was
     ...overrides,
     name: `wasm(${pool.threads} thread${pool.threads > 1 ? 's' : ''})`,
     threads: pool.threads,
+    simd,
     pool,
     close: () => pool.close(),
   };

@@ -26,14 +26,14 @@ type KindOf<S> = S extends `${string}: ${infer K extends ArgKind}` ? K : never;
 /** The named arguments of a kernel with argument specs A, as its callers pass them. */
 export type ArgsOf<A extends readonly ArgSpec[]> = { [S in A[number] as NameOf<S>]: KindOf<S> extends 'bool' ? boolean : number };
 
-interface KernelSpec<A extends readonly ArgSpec[], M extends BackendMethod> {
-  /** The Backend method this kernel implements (alone, or with other kernels). */
+interface KernelSpec<A extends readonly ArgSpec[], M extends BackendMethod | null> {
+  /** The Backend method this kernel implements (alone, or with other kernels); null: none (a measurement). */
   implements: M;
   args: A;
 }
 
 /** A kernel the thread pool splits: `(start, end, part, ...args)` does units [start, end) as thread `part`. */
-export interface RangeKernelSpec<A extends readonly ArgSpec[] = readonly ArgSpec[], M extends BackendMethod = BackendMethod>
+export interface RangeKernelSpec<A extends readonly ArgSpec[] = readonly ArgSpec[], M extends BackendMethod | null = BackendMethod | null>
   extends KernelSpec<A, M> {
   /** What the units of [start, end) are: the dimension split across threads. */
   over: string;
@@ -46,16 +46,16 @@ export interface RangeKernelSpec<A extends readonly ArgSpec[] = readonly ArgSpec
 /** A kernel that runs whole on the calling thread. */
 export interface CallKernelSpec<
   A extends readonly ArgSpec[] = readonly ArgSpec[],
-  M extends BackendMethod = BackendMethod,
+  M extends BackendMethod | null = BackendMethod | null,
   R extends ResultKind = ResultKind,
 > extends KernelSpec<A, M> {
   result: R;
 }
 
 /** Declares a range kernel (the helper only keeps the literal types of the declaration). */
-export const range = <const A extends readonly ArgSpec[], const M extends BackendMethod>(d: RangeKernelSpec<A, M>): RangeKernelSpec<A, M> => d;
+export const range = <const A extends readonly ArgSpec[], const M extends BackendMethod | null>(d: RangeKernelSpec<A, M>): RangeKernelSpec<A, M> => d;
 /** Declares a call kernel. */
-export const call = <const A extends readonly ArgSpec[], const M extends BackendMethod, const R extends ResultKind>(
+export const call = <const A extends readonly ArgSpec[], const M extends BackendMethod | null, const R extends ResultKind>(
   d: CallKernelSpec<A, M, R>,
 ): CallKernelSpec<A, M, R> => d;
 

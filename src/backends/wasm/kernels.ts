@@ -336,6 +336,10 @@ export const KERNELS = {
     implements: 'batchNormRunningUpdate', args: ['rm: f32*?', 'rv: f32*?', 'mean: f32*', 'variance: f32*', 'M: f64', 'm: f64'],
     over: 'channels', grain: GRAIN,
   }),
+
+  // the ceiling `loom bench` measures against (as/peak.ts): no Backend method
+  /** Units of `iters` register-only steps of 12 f32x4 multiply-adds (96 flops); writes 16 bytes at out + 16 part. */
+  simdPeak: range({ implements: null, args: ['iters: i32', 'out: bytes'], over: 'blocks of iters steps', grain: 1 }),
 };
 
 type Kernels = typeof KERNELS;
@@ -345,7 +349,7 @@ export type CallKernelName = Exclude<KernelName, RangeKernelName>;
 /** The named arguments of kernel K. */
 export type KernelArgs<K extends KernelName> = ArgsOf<Kernels[K]['args']>;
 /** The Backend methods the kernels implement: the WebAssembly backend must override each of them. */
-export type KernelBackedMethod = Kernels[KernelName]['implements'];
+export type KernelBackedMethod = Exclude<Kernels[KernelName]['implements'], null>;
 
 /** The range kernels, by index: how the thread pool names a kernel to its workers. */
 export const RANGE_KERNELS = (Object.keys(KERNELS) as KernelName[]).filter(

@@ -1,6 +1,7 @@
 /**
- * Loads the WebAssembly kernels (dist/wasm/loom.wasm, built by scripts/build-wasm.mjs from
- * src/backends/wasm/as/) against the engine's shared memory.
+ * Loads the WebAssembly kernels (dist/wasm/loom.wasm, or loom-relaxed.wasm, the relaxed-SIMD build of
+ * the same sources: see simd.ts; both built by scripts/build-wasm.mjs from src/backends/wasm/as/)
+ * against the engine's shared memory.
  *
  * The module imports that memory as `env.memory` and owns no memory of its own: no heap, no data
  * segments, so instantiating it never writes to the memory. Every pointer argument is a byte address in
@@ -17,6 +18,7 @@
  *   k.sgemm(a, b, c, M, N, K, K, N, N, 0, 0, 1, 0, 0, M, scratch); // C = A @ B (byte addresses)
  */
 import { arity, KERNELS, type KernelName, type WasmExports } from './kernels.js';
+import type { SimdBuild } from './simd.js';
 
 export type WasmKernels = WasmExports & {
   /** The compiled module, to instantiate again in a worker (a WebAssembly.Module can be posted). */
@@ -24,8 +26,12 @@ export type WasmKernels = WasmExports & {
   readonly memory: WebAssembly.Memory;
 };
 
-/** Where the build puts the module, relative to this file once compiled to dist/src/backends/wasm/. */
-export const defaultWasmUrl = (): URL => new URL('../../../wasm/loom.wasm', import.meta.url);
+/**
+ * Where the build puts a module, relative to this file once compiled to dist/src/backends/wasm/: one
+ * `new URL('literal', import.meta.url)` per build, the form bundlers (Vite, webpack 5) find and emit.
+ */
+export const defaultWasmUrl = (simd: SimdBuild = 'plain'): URL =>
+  simd === 'relaxed' ? new URL('../../../wasm/loom-relaxed.wasm', import.meta.url) : new URL('../../../wasm/loom.wasm', import.meta.url);
 
 /** The module's bytes, or where to get them (a URL the page's bundler emitted, or a file: URL in Node.js). */
 export type KernelSource = URL | Uint8Array<ArrayBuffer>;

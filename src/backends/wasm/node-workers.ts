@@ -1,12 +1,15 @@
 /**
- * Node.js only: the kernel pool's workers on node:worker_threads (see threads.ts), and loom.wasm read
- * from the file system. This file is also the workers' script. Importing it installs both; the Node
- * entry (src/node.ts) does.
+ * Node.js only: the kernel pool's workers on node:worker_threads (see threads.ts), loom.wasm read from
+ * the file system, and relaxed SIMD switched on where V8 has it behind a flag (Node.js 20: V8's flags
+ * are the process's, set here before any module is compiled; its worker threads see them too). This
+ * file is also the workers' script. Importing it installs all three; the Node entry (src/node.ts) does.
  */
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { setKernelFileReader } from './module.js';
+import { relaxedSimdSupported } from './simd.js';
 import { runWorker, setWorkerTransport, type PoolWorker, type WorkerInit, type WorkerTransport } from './threads.js';
 
 export const nodeWorkers: WorkerTransport = {
@@ -32,6 +35,8 @@ export const nodeWorkers: WorkerTransport = {
     });
   },
 };
+
+if (!relaxedSimdSupported()) setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 if (isMainThread) {
   setWorkerTransport(nodeWorkers);

@@ -8,6 +8,7 @@
 //             dx = rstd (g - mean(g) - xhat mean(g xhat))          (rows, `layerNormBackward`)
 //             dw += sum_rows dy xhat,  db += sum_rows dy           (columns, `layerNormParamGrad`)
 
+import { fmacc } from './lib/fma';
 import { hsum, loadUpTo4, storeUpTo4 } from './lib/vmath';
 
 /** Rows [start, end): y, and each row's mean and rstd (saved for the backward). */
@@ -26,7 +27,7 @@ export function layerNorm(start: i32, end: i32, part: i32, x: usize, w: usize, b
     acc = f32x4.splat(0);
     for (let j = 0; j < D4; j += 4) {
       const d = f32x4.sub(v128.load(xo + (<usize>j << 2)), vmu);
-      acc = f32x4.add(acc, f32x4.mul(d, d));
+      acc = fmacc(acc, d, d);
     }
     let v = hsum(acc);
     for (let j = D4; j < D; j++) {
@@ -67,7 +68,7 @@ export function layerNormBackward(start: i32, end: i32, part: i32, x: usize, w: 
       let g = loadUpTo4(go + o, k);
       if (w != 0) g = f32x4.mul(g, loadUpTo4(w + o, k));
       sg = f32x4.add(sg, g); // the tail lanes load as zeros: they add nothing
-      sgx = f32x4.add(sgx, f32x4.mul(g, xh));
+      sgx = fmacc(sgx, g, xh);
     }
     const mg = f32x4.splat(hsum(sg) / <f32>D);
     const mgx = f32x4.splat(hsum(sgx) / <f32>D);
@@ -95,7 +96,7 @@ export function layerNormParamGrad(start: i32, end: i32, part: i32, x: usize, me
       const ro = <usize>r * rowBytes + o;
       const gy = loadUpTo4(dy + ro, k);
       const xh = f32x4.mul(f32x4.sub(loadUpTo4(x + ro, k), v128.load32_splat(mean + (<usize>r << 2))), v128.load32_splat(rstd + (<usize>r << 2)));
-      aw = f32x4.add(aw, f32x4.mul(gy, xh));
+      aw = fmacc(aw, gy, xh);
       ab = f32x4.add(ab, gy);
     }
     if (dw != 0) storeUpTo4(dw + o, f32x4.add(loadUpTo4(dw + o, k), aw), k);

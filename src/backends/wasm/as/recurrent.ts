@@ -6,6 +6,7 @@
 // Pointers are byte addresses; an absent operand (bias, y, dy, mask, c) is 0. Vectorised over the
 // hidden units j, four at a time.
 
+import { fmacc, fmadd } from './lib/fma';
 import { loadUpTo4, storeUpTo4, vsigmoid, vtanh } from './lib/vmath';
 
 /** x part + bias + h part + bias of gate elements [o, o+4) (bytes), in the reference's order. */
@@ -67,7 +68,7 @@ export function recurrentStep(
         const g = vtanh(pre(X, G, bih, bhh, o + 2 * Hb, k));
         const og = vsigmoid(pre(X, G, bih, bhh, o + 3 * Hb, k));
         const cp = c + <usize>r * Hb + o;
-        const cn = f32x4.add(f32x4.mul(f, loadUpTo4(cp, k)), f32x4.mul(i, g));
+        const cn = fmadd(f, loadUpTo4(cp, k), f32x4.mul(i, g));
         storeUpTo4(cOut + <usize>r * Hb + o, cn, k);
         hn = f32x4.mul(og, vtanh(cn));
         storeUpTo4(S + o, i, k);
@@ -82,8 +83,8 @@ export function recurrentStep(
         if (bhh != 0) hn_ = f32x4.add(hn_, loadUpTo4(bhh + o2, k));
         let xn = loadUpTo4(X + o2, k);
         if (bih != 0) xn = f32x4.add(xn, loadUpTo4(bih + o2, k));
-        const n = vtanh(f32x4.add(xn, f32x4.mul(rg, hn_)));
-        hn = f32x4.add(f32x4.mul(f32x4.sub(f32x4.splat(1), z), n), f32x4.mul(z, loadUpTo4(hp + o, k)));
+        const n = vtanh(fmacc(xn, rg, hn_));
+        hn = fmadd(f32x4.sub(f32x4.splat(1), z), n, f32x4.mul(z, loadUpTo4(hp + o, k)));
         storeUpTo4(S + o, rg, k);
         storeUpTo4(S + Hb + o, z, k);
         storeUpTo4(S + 2 * Hb + o, n, k);
@@ -134,7 +135,7 @@ export function recurrentStepBackward(
         const og = loadUpTo4(S + 3 * Hb + o, k);
         const ro = <usize>r * Hb + o;
         const tc = vtanh(loadUpTo4(cOut + ro, k));
-        const dC = f32x4.add(loadUpTo4(dc + ro, k), f32x4.mul(f32x4.mul(dH, og), f32x4.sub(one, f32x4.mul(tc, tc))));
+        const dC = fmacc(loadUpTo4(dc + ro, k), f32x4.mul(dH, og), f32x4.sub(one, f32x4.mul(tc, tc)));
         const di = f32x4.mul(f32x4.mul(f32x4.mul(dC, g), i), f32x4.sub(one, i));
         const df = f32x4.mul(f32x4.mul(f32x4.mul(dC, loadUpTo4(c + ro, k)), fg), f32x4.sub(one, fg));
         const dg = f32x4.mul(f32x4.mul(dC, i), f32x4.sub(one, f32x4.mul(g, g)));

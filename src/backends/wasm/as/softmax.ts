@@ -4,6 +4,7 @@
 // `softmaxBackward`), and the attention row pass `scaledSoftmax` (scale, causal mask, softmax in
 // place; rows with every key masked become zeros). Rows [start, end) of `cols` contiguous floats.
 
+import { fmacc } from './lib/fma';
 import { hmax, hsum, loadTail, storeTail, vexp, vlog } from './lib/vmath';
 
 /** The largest of n floats at x (-inf for n = 0). */
@@ -117,7 +118,7 @@ export function softmaxBackward(start: i32, end: i32, part: i32, y: usize, dy: u
     } else {
       for (; j + 4 <= cols; j += 4) {
         const o = <usize>j << 2;
-        acc = f32x4.add(acc, f32x4.mul(v128.load(go + o), v128.load(yo + o)));
+        acc = fmacc(acc, v128.load(go + o), v128.load(yo + o));
       }
     }
     let s = hsum(acc);

@@ -1,13 +1,15 @@
 // AssemblyScript, not TypeScript: part of the sgemm of ../matmul.ts (this folder is not an entry of the build).
 //
 // The micro-kernel: an MR x NR = 5 x 8 tile of C kept in ten f32x4 registers for a whole K block, over
-// panels packed by matmul-pack.ts; per k it does 7 loads and 10 mul + 10 add.
+// panels packed by matmul-pack.ts; per k it does 7 loads and 10 mul + 10 add (10 fused multiply-adds in the relaxed build, lib/fma.ts).
 //
 // Why these shapes (measured in V8 on x64, which has 15 allocatable xmm registers and no fused
 // multiply-add in plain wasm SIMD): 6 x 8 needs 16 registers and spills; 5 x 8 uses 14. Splatting A while
 // packing (instead of v128.load32_splat in the kernel) saves the address arithmetic V8 emits for a splat
 // load with an offset; the inner loop is bound by instruction count, not by the FP pipes. Unrolling the k
 // loop makes it slower (more live registers, spills).
+
+import { fmacc } from './fma';
 
 /** Rows of the register tile (one splatted f32x4 of A per row and per k). */
 export const MR: i32 = 5;
@@ -56,20 +58,20 @@ export function kernel5x8(
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
     let av = v128.load(ap);
-    c00 = f32x4.add(c00, f32x4.mul(av, b0));
-    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    c00 = fmacc(c00, av, b0);
+    c01 = fmacc(c01, av, b1);
     av = v128.load(ap, 16);
-    c10 = f32x4.add(c10, f32x4.mul(av, b0));
-    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    c10 = fmacc(c10, av, b0);
+    c11 = fmacc(c11, av, b1);
     av = v128.load(ap, 32);
-    c20 = f32x4.add(c20, f32x4.mul(av, b0));
-    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    c20 = fmacc(c20, av, b0);
+    c21 = fmacc(c21, av, b1);
     av = v128.load(ap, 48);
-    c30 = f32x4.add(c30, f32x4.mul(av, b0));
-    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    c30 = fmacc(c30, av, b0);
+    c31 = fmacc(c31, av, b1);
     av = v128.load(ap, 64);
-    c40 = f32x4.add(c40, f32x4.mul(av, b0));
-    c41 = f32x4.add(c41, f32x4.mul(av, b1));
+    c40 = fmacc(c40, av, b0);
+    c41 = fmacc(c41, av, b1);
     ap += 80;
     bp += 32;
   }

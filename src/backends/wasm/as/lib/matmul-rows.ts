@@ -3,6 +3,7 @@
 // Products of one to three rows (batch-of-one inference): packing would cost more than the product, so
 // each row of C streams B once, unpacked.
 
+import { fmacc } from './fma';
 import { update } from './matmul-kernel';
 
 /**
@@ -45,10 +46,10 @@ export function sgemmRow(
       let s = b + (<usize>j << 2);
       for (let k = 0; k < K; k++) {
         const av = v128.load32_splat(ar + (<usize>k << 2));
-        acc0 = f32x4.add(acc0, f32x4.mul(av, v128.load(s)));
-        acc1 = f32x4.add(acc1, f32x4.mul(av, v128.load(s, 16)));
-        acc2 = f32x4.add(acc2, f32x4.mul(av, v128.load(s, 32)));
-        acc3 = f32x4.add(acc3, f32x4.mul(av, v128.load(s, 48)));
+        acc0 = fmacc(acc0, av, v128.load(s));
+        acc1 = fmacc(acc1, av, v128.load(s, 16));
+        acc2 = fmacc(acc2, av, v128.load(s, 32));
+        acc3 = fmacc(acc3, av, v128.load(s, 48));
         s += ldbBytes;
       }
       const p = cr + (<usize>j << 2);
@@ -61,7 +62,7 @@ export function sgemmRow(
       let acc = f32x4.splat(0);
       let s = b + (<usize>j << 2);
       for (let k = 0; k < K; k++) {
-        acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(ar + (<usize>k << 2)), v128.load(s)));
+        acc = fmacc(acc, v128.load32_splat(ar + (<usize>k << 2)), v128.load(s));
         s += ldbBytes;
       }
       update(cr + (<usize>j << 2), acc, va, vb, beta);
@@ -90,10 +91,10 @@ export function sgemmRow(
       for (let k = 0; k < K4; k += 4) {
         const o = <usize>k << 2;
         const av = v128.load(ar + o);
-        acc0 = f32x4.add(acc0, f32x4.mul(av, v128.load(s0 + o)));
-        acc1 = f32x4.add(acc1, f32x4.mul(av, v128.load(s1 + o)));
-        acc2 = f32x4.add(acc2, f32x4.mul(av, v128.load(s2 + o)));
-        acc3 = f32x4.add(acc3, f32x4.mul(av, v128.load(s3 + o)));
+        acc0 = fmacc(acc0, av, v128.load(s0 + o));
+        acc1 = fmacc(acc1, av, v128.load(s1 + o));
+        acc2 = fmacc(acc2, av, v128.load(s2 + o));
+        acc3 = fmacc(acc3, av, v128.load(s3 + o));
       }
       // Horizontal sums: lane r of `sums` is the total of acc_r.
       const x0 = f32x4.add(f32x4.shuffle(acc0, acc1, 0, 4, 1, 5), f32x4.shuffle(acc0, acc1, 2, 6, 3, 7));

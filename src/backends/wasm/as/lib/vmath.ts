@@ -7,6 +7,9 @@
 // erfc fit the reference uses.
 //
 // Every helper is inlined. Tails (n % 4 elements) go through the same vector code, loaded lane by lane.
+// The polynomials' multiply-adds are fused in the relaxed build (fma.ts).
+
+import { fmadd } from './fma';
 
 // @ts-ignore: decorator
 @inline
@@ -14,10 +17,11 @@ export function splat(x: f32): v128 {
   return f32x4.splat(x);
 }
 
+/** a * b + c, the step of the polynomials' Horner schemes (fused in the relaxed build). */
 // @ts-ignore: decorator
 @inline
 function madd(a: v128, b: v128, c: f32): v128 {
-  return f32x4.add(f32x4.mul(a, b), f32x4.splat(c));
+  return fmadd(a, b, f32x4.splat(c));
 }
 
 /** e^x; 0 below -87.34 (the normal range), +inf above 88.37, NaN stays NaN. */
