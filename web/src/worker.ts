@@ -26,12 +26,14 @@ import {
   textHash,
   train,
   type CharLMConfig,
-  type CharLMTaskOptions,
   type Checkpoint,
   type LanguageModel,
   type ProgressEvent,
   type TrainOptions,
 } from 'loom-nn';
+/** What a CharLMTask is built from (the type is not exported by the entry). */
+type CharLMTaskOptions = ConstructorParameters<typeof CharLMTask>[0];
+
 import type { FileBytes, FromWorker, ModelInfo, RunSettings, SampleSettings, ToWorker } from './protocol.js';
 
 interface Scope {
