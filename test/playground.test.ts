@@ -93,6 +93,14 @@ describe('the playground', { skip: browserMissing() }, () => {
     assert.equal(await page.evaluate(() => crossOriginIsolated), true);
     assert.match((await page.textContent('[data-testid=engine]'))!, /on \d+ worker threads?\./);
     assert.match((await page.textContent('[data-testid=corpus]'))!, /^moby-dick-excerpt\.txt, 2\d\d,\d{3} characters/);
+    // every control has a name a screen reader says, and the page fits a laptop and a phone without sideways scrolling
+    const unnamed = await page.$$eval('input, select, button', (els) =>
+      els.filter((e) => !((e as HTMLInputElement).labels?.length || e.getAttribute('aria-label') || (e.tagName === 'BUTTON' && e.textContent!.trim()))).map((e) => e.outerHTML));
+    assert.deepEqual(unnamed, []);
+    for (const [width, height] of [[390, 844], [1280, 800]]) {
+      await page.setViewportSize({ width, height });
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), `the page scrolls sideways at ${width} px`);
+    }
     assert.deepEqual(errors, [], log.join('\n'));
   });
 
@@ -107,6 +115,12 @@ describe('the playground', { skip: browserMissing() }, () => {
   test('trains in the page: the loss falls, clicks are answered within 200 ms, pause and resume, the download is a checkpoint loom sample reads', async () => {
     const { page, errors, log } = shared;
     await trainSettings(page, { model: 'gru', embed: 16, hidden: 64, layers: 1, lr: 0.01, steps: 100_000, batch: 16, seq: 32, evalEvery: 40, seed: 1 });
+    const boxes = () => page.$$eval('main > section, #chart, #sample, [data-testid=loss]', (els) =>
+      els.map((e) => {
+        const r = e.getBoundingClientRect(); // in the document, wherever it is scrolled
+        return [r.left + scrollX, r.top + scrollY, r.width, r.height].join();
+      }));
+    const before = await boxes();
     await page.click('[data-testid=train]');
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=loss]')!.textContent) > 0, undefined, { timeout: 30_000 });
 
@@ -128,6 +142,7 @@ describe('the playground', { skip: browserMissing() }, () => {
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=loss]')!.textContent) < 2.6, undefined, { timeout: 60_000, polling: 250 });
     assert.ok((await shownNumber(page, 'tok-s')) > 0);
     assert.ok((await shownNumber(page, 'val-loss')) > 0, 'a validation loss is shown');
+    assert.deepEqual(await boxes(), before, 'the panels, the chart, the sample and the loss keep their place while training');
 
     // pause: the run stops with a checkpoint, a sample streams, the views redraw; resume goes on
     await page.click('[data-testid=pause]');
@@ -185,7 +200,8 @@ describe('the playground', { skip: browserMissing() }, () => {
     // Continue training: 4 more steps from step 3, on the same text
     await trainSettings(page, { steps: 4, evalEvery: 0 });
     assert.equal(await page.textContent('[data-testid=train]'), 'Continue training');
-    await page.click('[data-testid=train]');
+    await page.focus('[data-testid=train]');
+    await page.keyboard.press('Enter'); // from the keyboard
     // the same run continued by the CLI, meanwhile
     const continued = loomAsync('train', '--out', run, '--resume', '--steps', '7');
     await waitState(page, 'finished', 60_000);
