@@ -30,6 +30,8 @@ const RECURRENT = new Set(['rnn', 'lstm', 'gru']);
 type State = 'loading' | 'idle' | 'training' | 'pausing' | 'paused' | 'finished' | 'opened';
 let state: State = 'loading';
 let hasModel = false;
+/** The model the worker holds (its step follows the run at each pause and at the end). */
+let modelInfo: ModelInfo | null = null;
 
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'loom-playground-trainer' });
 const send = (m: ToWorker): void => worker.postMessage(m);
@@ -234,10 +236,12 @@ function receive(m: FromWorker): void {
       chart.addVal(m.step, m.valLoss);
       return;
     case 'paused':
+      if (modelInfo) showModel({ ...modelInfo, step: m.step });
       setState('paused', `Paused at step ${m.step}.`);
       refreshViews();
       return;
     case 'finished':
+      if (modelInfo) showModel({ ...modelInfo, step: m.step });
       setState('finished', `Finished at step ${m.step}: ${m.summary}.`);
       refreshViews();
       return;
@@ -293,6 +297,7 @@ function receive(m: FromWorker): void {
 }
 
 function showModel(info: ModelInfo): void {
+  modelInfo = info;
   const sizes = Object.entries(info.config).filter(([k]) => k !== 'vocabSize' && typeof info.config[k] === 'number').map(([k, v]) => `${k} ${v}`).join(', ');
   $('model-info').textContent = `${info.model} (${sizes}; ${info.parameters.toLocaleString('en-US')} parameters), step ${info.step}, trained on ${info.source}`;
 }
