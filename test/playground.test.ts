@@ -65,7 +65,13 @@ describe('the playground', { skip: browserMissing() }, () => {
       await loomAsync('train', '--model', 'lstm', '--data', text.path, '--steps', '3', '--batch', '4', '--seq', '16', '--embed', '8', '--hidden', '16', '--layers', '1',
         '--eval-every', '0', '--sample-length', '0', '--seed', '2', '--out', run);
     };
-    [site, browser] = await Promise.all([buildPlayground(dir), launchChromium(), cliRun()]);
+    // a g2p run, for the views that draw a model of another task
+    const g2pRun = async () => {
+      writeFileSync(join(dir, 'tiny.dict'), ['CAT  K AE1 T', 'DOG  D AO1 G', 'FISH  F IH1 SH', 'BIRD  B ER1 D', 'COW  K AW1', 'GOAT  G OW1 T', 'PIG  P IH1 G', 'BEE  B IY1', 'ANT  AE1 N T', 'OWL  AW1 L', 'BAT  B AE1 T', 'HEN  HH EH1 N', ''].join('\n'));
+      await loomAsync('train', '--task', 'g2p', '--model', 'lstm-attention', '--data', join(dir, 'tiny.dict'), '--steps', '2', '--batch', '4', '--embed', '8', '--hidden', '8',
+        '--eval-every', '0', '--out', join(dir, 'g2p-run'));
+    };
+    [site, browser] = await Promise.all([buildPlayground(dir), launchChromium(), cliRun(), g2pRun()]);
     server = await startServer({ '/play/': site });
     url = `${server.origin}/play/`;
     plain = openPlayground(browser, `${server.origin}/plain/play/`);
@@ -183,7 +189,7 @@ describe('the playground', { skip: browserMissing() }, () => {
     assert.deepEqual(errors, [], log.join('\n'));
   });
 
-  test("opens a checkpoint loom train wrote: it samples as loom sample does, and trains on from its step", async () => {
+  test("opens a checkpoint loom train wrote: it samples as loom sample does, and trains on from its step; a g2p one is kept for its view", async () => {
     const { page, errors, log } = shared;
     // the same text as the page's corpus (so that training on continues the run exactly)
     await page.setInputFiles('[data-testid=corpus-file]', text.path);
@@ -217,6 +223,12 @@ describe('the playground', { skip: browserMissing() }, () => {
     // a view draws from the opened-and-trained model
     const views = await page.$$eval('section[data-testid^=view-]', (els) => els.map((e) => e.getAttribute('data-testid')!.slice('view-'.length)));
     if (views.length) assert.equal(await drawView(page, views[0]), 'drawn');
+
+    // a g2p checkpoint is kept for the alignment view, beside the character model
+    const g2p = join(dir, 'g2p-run', 'checkpoint');
+    await page.setInputFiles('[data-testid=open]', readdirSync(g2p).map((f) => join(g2p, f)));
+    await page.waitForFunction(() => document.querySelector('[data-testid=status]')!.textContent!.startsWith('Opened a lstm-attention grapheme-to-phoneme model (step 2)'), undefined, { timeout: 10_000 });
+    assert.match((await page.textContent('[data-testid=model-info]'))!, /^lstm /);
     assert.deepEqual(errors, [], log.join('\n'));
   });
 });

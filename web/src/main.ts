@@ -268,6 +268,10 @@ function receive(m: FromWorker): void {
       setState('opened', `Opened a ${m.info.model} checkpoint at step ${m.info.step}: sample from it, draw the views, or press Train to continue it.`);
       refreshViews();
       return;
+    case 'attached':
+      setStatus(`Opened ${m.what}.`);
+      refreshViews();
+      return;
     case 'inspect': {
       const slot = slots.get(m.name);
       if (!slot) return;

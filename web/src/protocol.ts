@@ -3,7 +3,7 @@
  * never imports the engine: every tensor lives in the worker, the page only draws what it is sent.
  *
  *   page -> worker   corpus, start, pause, resume, sample, download, open, inspect
- *   worker -> page   ready, corpus, started, step, eval, paused, finished, sample-*, checkpoint, opened,
+ *   worker -> page   ready, corpus, started, step, eval, paused, finished, sample-*, checkpoint, opened, attached,
  *                    inspect, error
  */
 import type { InspectRequest } from './view-contract.js';
@@ -78,6 +78,8 @@ export type FromWorker =
   | { type: 'sample-end' }
   | { type: 'checkpoint'; name: string; files: FileBytes[] }
   | { type: 'opened'; info: ModelInfo }
+  /** A model of another task kept for the views that need it (`what` says which, for people). */
+  | { type: 'attached'; what: string }
   | { type: 'inspect'; name: string; data: unknown }
   /** `during`: the request that failed; `view`: the view whose data could not be computed. */
   | { type: 'error'; message: string; during?: string; view?: string };

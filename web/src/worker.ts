@@ -21,6 +21,8 @@ import {
   Generator,
   inspectors,
   loadCharLM,
+  loadG2P,
+  loadImageClassifier,
   MemoryRunStorage,
   noGrad,
   textHash,
@@ -67,6 +69,11 @@ let run: Run | null = null;
 let opened: { ckpt: Checkpoint; files: FileBytes[] } | null = null;
 let training = false;
 let pauseRequested = false;
+/**
+ * Models of other tasks opened for the views that need them, passed in the inspectors' context: a
+ * grapheme-to-phoneme model (`g2p`, the alignment view) and a ViT (`vit`, the patches view).
+ */
+const extras: { g2p?: unknown; vit?: { model: unknown; classes?: readonly string[] } } = {};
 
 scope.onmessage = async (e) => {
   const m = e.data;
@@ -213,13 +220,32 @@ function download(): void {
   post({ type: 'checkpoint', name: `loom-${meta.model}-step${meta.step}`, files });
 }
 
-/** Opens a checkpoint from its files: checked as `loom sample` checks it, then the model the views and sampler read. */
+/**
+ * Opens a checkpoint from its files, checked as `loom sample` checks it: a char-lm one becomes the model
+ * the views and the sampler read (and Train continues it); a g2p or a fashion-mnist vit one is kept for
+ * the alignment or the patches view.
+ */
 async function open(files: FileBytes[]): Promise<void> {
   if (training) throw new Error('a run is training: pause it before opening a checkpoint');
   const ckpt = await checkpointFromFiles(
     files.map((f) => ({ name: f.name, arrayBuffer: async () => f.bytes.slice().buffer as ArrayBuffer })),
     'the opened checkpoint',
   );
+  if (ckpt.meta.task === 'g2p') {
+    const g2p = loadG2P(ckpt);
+    extras.g2p = g2p.predictor;
+    post({ type: 'attached', what: `a ${g2p.spec.name} grapheme-to-phoneme model (step ${ckpt.meta.step}) for the alignment view` });
+    return;
+  }
+  if (ckpt.meta.task === 'fashion-mnist') {
+    const image = loadImageClassifier(ckpt);
+    if (image.spec.name !== 'vit') throw new Error(`the opened fashion-mnist checkpoint holds a ${image.spec.name}; the patches view needs a vit`);
+    extras.vit = { model: image.model, classes: image.config.classes };
+    post({ type: 'attached', what: `a ViT (step ${ckpt.meta.step}) for the patches view` });
+    return;
+  }
+  if (ckpt.meta.task !== 'char-lm')
+    throw new Error(`the opened checkpoint is for the task '${ckpt.meta.task}': this page trains char-lm models, and opens g2p and fashion-mnist vit checkpoints for their views`);
   const { lm, vocab, spec } = loadCharLM(ckpt);
   opened = { ckpt, files };
   run = null;
@@ -236,7 +262,7 @@ async function inspect(name: string, params: Record<string, unknown>): Promise<v
   const { lm, vocab, info } = current;
   const wasTraining = lm.module.training;
   try {
-    const data = await inspector({ model: lm, modelName: info.model, vocab, text: corpus.text }, params);
+    const data = await inspector({ model: lm, modelName: info.model, vocab, text: corpus.text, ...extras }, params);
     post({ type: 'inspect', name, data });
   } finally {
     lm.module.train(wasTraining);
