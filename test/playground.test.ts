@@ -42,6 +42,12 @@ function waitState(page: Page, state: string, timeout = 30_000): Promise<unknown
   return page.waitForFunction((s) => document.body.dataset.state === s, state, { timeout });
 }
 
+/** A view of the page to draw in these tests (the views' own tests draw each): a cheap one when there is one. */
+async function someView(page: Page): Promise<string | undefined> {
+  const views = await page.$$eval('section[data-testid^=view-]', (els) => els.map((e) => e.getAttribute('data-testid')!.slice('view-'.length)));
+  return views.find((v) => v === 'positional-encoding') ?? views[0];
+}
+
 describe('the playground', { skip: browserMissing() }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'loom-playground-'));
   let site: string;
@@ -156,12 +162,16 @@ describe('the playground', { skip: browserMissing() }, () => {
     const pausedAt = await shownNumber(page, 'step');
     await page.waitForFunction(() => document.getElementById('sample')!.dataset.state === 'done', undefined, { timeout: 30_000 });
     assert.ok(((await page.textContent('[data-testid=sample]')) ?? '').length > 100);
-    const views = await page.$$eval('section[data-testid^=view-]', (els) => els.map((e) => e.getAttribute('data-testid')!.slice('view-'.length)));
-    if (views.length) await page.waitForFunction((n) => document.querySelector(`[data-testid=view-${n}]`)!.getAttribute('data-state') === 'drawn', views[0], { timeout: 30_000 });
+    // a view drawn now is redrawn at the next pause
+    const view = await someView(page);
+    if (view) assert.equal(await drawView(page, view), 'drawn');
     await page.click('[data-testid=pause]'); // Resume
     await page.waitForFunction((s) => Number(document.querySelector('[data-testid=step]')!.textContent!.split('/')[0]) > s + 5, pausedAt, { timeout: 30_000 });
+    if (view) await page.$eval(`[data-testid=view-${view}] .view-body`, (el) => el.replaceChildren()); // so that a redraw shows
     await page.click('[data-testid=pause]');
     await waitState(page, 'paused');
+    if (view)
+      await page.waitForFunction((n) => document.querySelector(`[data-testid=view-${n}]`)!.getAttribute('data-state') === 'drawn' && document.querySelector(`[data-testid=view-${n}] .view-body`)!.childElementCount > 0, view, { timeout: 30_000 });
     const step = await shownNumber(page, 'step');
 
     // the download: a zip of a run directory that loom sample reads, sampling what the page samples
@@ -221,8 +231,8 @@ describe('the playground', { skip: browserMissing() }, () => {
     assert.deepEqual(errors, [], log.join('\n'));
 
     // a view draws from the opened-and-trained model
-    const views = await page.$$eval('section[data-testid^=view-]', (els) => els.map((e) => e.getAttribute('data-testid')!.slice('view-'.length)));
-    if (views.length) assert.equal(await drawView(page, views[0]), 'drawn');
+    const view = await someView(page);
+    if (view) assert.equal(await drawView(page, view), 'drawn');
 
     // a g2p checkpoint is kept for the alignment view, beside the character model
     const g2p = join(dir, 'g2p-run', 'checkpoint');

@@ -4,7 +4,8 @@
  * (worker.ts, messages in protocol.ts); this thread only draws, so it answers clicks while training.
  *
  * A view's slot is `<section data-testid="view-NAME" data-state="idle|drawing|drawn|error">` with a
- * Draw button (`data-testid="draw-NAME"`) and the element the view draws into (`.view-body`).
+ * Draw button (`data-testid="draw-NAME"`) and the element the view draws into (`.view-body`). A view
+ * once drawn is redrawn when training pauses or ends and when a checkpoint is opened.
  */
 import { LossChart } from './loss-chart.js';
 import { unzipCheckpoint, zipCheckpoint } from './checkpoint-zip.js';
@@ -83,9 +84,10 @@ function requestView(name: string): void {
   send(request);
 }
 
+/** Redraws the views drawn so far (the others cost nothing until someone asks for them). */
 function refreshViews(): void {
   if (!$<HTMLInputElement>('auto-refresh').checked) return;
-  for (const name of slots.keys()) requestView(name);
+  for (const [name, slot] of slots) if (slot.section.dataset.state !== 'idle') requestView(name);
 }
 
 // ---- settings
@@ -226,34 +228,38 @@ function receive(m: FromWorker): void {
       setState('training', m.resumed ? `Training from step ${m.info.step}…` : 'Training…');
       return;
     case 'step':
-      $('step').textContent = `${m.step} / ${m.steps}`;
-      $('loss').textContent = m.loss.toFixed(4);
-      $('tok-s').textContent = Math.round(m.tokensPerSecond).toLocaleString('en-US');
       chart.addTrain(m.step, m.loss);
+      lastStep = m;
+      onNextFrame();
       return;
     case 'eval':
       $('val-loss').textContent = m.valLoss.toFixed(4);
       chart.addVal(m.step, m.valLoss);
       return;
     case 'paused':
+      flush();
       if (modelInfo) showModel({ ...modelInfo, step: m.step });
       setState('paused', `Paused at step ${m.step}.`);
       refreshViews();
       return;
     case 'finished':
+      flush();
       if (modelInfo) showModel({ ...modelInfo, step: m.step });
       setState('finished', `Finished at step ${m.step}: ${m.summary}.`);
       refreshViews();
       return;
     case 'sample-start':
+      sampleText = '';
       sampleOut.textContent = m.prompt;
       sampleOut.setAttribute('aria-busy', 'true');
       sampleOut.dataset.state = 'streaming';
       return;
     case 'sample':
-      sampleOut.textContent += m.text;
+      sampleText += m.text;
+      onNextFrame();
       return;
     case 'sample-end':
+      flush();
       sampleOut.setAttribute('aria-busy', 'false');
       sampleOut.dataset.state = 'done';
       return;
@@ -297,6 +303,30 @@ function receive(m: FromWorker): void {
       else if (m.during === 'open') setStatus('The checkpoint was not opened.');
       return;
     }
+  }
+}
+
+// The numbers and the sample change at most once a frame, however fast the worker's messages come.
+let lastStep: Extract<FromWorker, { type: 'step' }> | null = null;
+let sampleText = '';
+let frame = 0;
+
+function onNextFrame(): void {
+  if (!frame) frame = requestAnimationFrame(flush);
+}
+
+function flush(): void {
+  cancelAnimationFrame(frame);
+  frame = 0;
+  if (lastStep) {
+    $('step').textContent = `${lastStep.step} / ${lastStep.steps}`;
+    $('loss').textContent = lastStep.loss.toFixed(4);
+    $('tok-s').textContent = Math.round(lastStep.tokensPerSecond).toLocaleString('en-US');
+    lastStep = null;
+  }
+  if (sampleText) {
+    sampleOut.textContent += sampleText;
+    sampleText = '';
   }
 }
 
