@@ -201,6 +201,7 @@ export function row(...children: Element[]): HTMLDivElement {
 /** A small heading inside a view. */
 export function label(text: string): HTMLDivElement {
   const d = document.createElement('div');
+  d.className = 'view-label';
   d.textContent = text;
   d.style.fontSize = '0.8rem';
   d.style.fontWeight = '600';
