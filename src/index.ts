@@ -61,6 +61,7 @@ export {
   type FashionMnistConfig, type ImageBatch, type ImageEvalResult, type LabelledImages, type ImageClassifier,
 } from './tasks/fashion-mnist/index.js';
 export {
-  inspectors, inspectGradientFlow, inspectGates, inspectAttention, inspectPositionalEncoding, inspectSampling,
+  inspectors, inspectGradientFlow, inspectGates, inspectAttention, inspectPositionalEncoding, inspectSampling, inspectAlignment, inspectForecast, inspectPatches,
   type InspectContext, type Inspector, type GradientFlowData, type GatesData, type AttentionData, type PositionalEncodingData, type SamplingData,
+  type AlignmentData, type ForecastData, type PatchesData,
 } from './inspect/index.js';

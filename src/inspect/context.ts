@@ -6,7 +6,10 @@
 import { noGrad } from '../core/autograd.js';
 import type { Tensor } from '../core/tensor.js';
 import type { CharVocab } from '../data/vocab.js';
+import type { ViT } from '../models/vision/vit.js';
 import type { LanguageModel } from '../tasks/char-lm/language-model.js';
+import type { ForecastTask } from '../tasks/forecast/task.js';
+import type { G2PPredictor } from '../tasks/g2p/predictor.js';
 
 /** The live model of the playground, as the training worker holds it. */
 export interface InspectContext {
@@ -18,6 +21,12 @@ export interface InspectContext {
   text: string;
   /** Other models the worker holds, by name (the attention view takes its second kernel from one when given). */
   others?: Record<string, LanguageModel>;
+  /** A grapheme-to-phoneme model with its vocabularies (`loadG2P(checkpoint).predictor`), for the `alignment` view. */
+  g2p?: G2PPredictor;
+  /** A forecasting task whose model is created (and trained), for the `forecast` view. */
+  forecast?: ForecastTask;
+  /** A ViT and its class names, for the `patches` view (a fresh untrained ViT when absent). */
+  vit?: { model: ViT; classes?: readonly string[] };
 }
 
 /** An inspector: the view's data (plain numbers, arrays and strings) from the live model. */

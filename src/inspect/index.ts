@@ -9,11 +9,17 @@
  *   attention            AttentionData             each layer's and head's causal weights, softmax and linear
  *   positional-encoding  PositionalEncodingData    the sinusoidal table (and a GPT's learned one), similarities
  *   sampling             SamplingData              next-character distributions under temperature, top-k, top-p
+ *   alignment            AlignmentData             a G2P model's attention, phonemes x letters (ctx.g2p)
+ *   forecast             ForecastData              a series' last days, a backtest and the forecast (ctx.forecast)
+ *   patches              PatchesData               a ViT's attention over an image's patches (ctx.vit)
  *
  * Every inspector leaves the model as it found it (mode, gradients): the worker may keep training.
  */
 import type { Inspector } from './context.js';
+import { inspectAlignment } from './alignment.js';
 import { inspectAttention } from './attention.js';
+import { inspectForecast } from './forecast.js';
+import { inspectPatches } from './patches.js';
 import { inspectGates } from './gates.js';
 import { inspectGradientFlow } from './gradient-flow.js';
 import { inspectPositionalEncoding } from './positional-encoding.js';
@@ -24,6 +30,9 @@ export { inspectAttention, softmaxWeights, linearWeights, type AttentionData, ty
 export { inspectGates, gateActivations, type GatesData, type GateMap } from './gates.js';
 export { inspectGradientFlow, type GradientFlowData, type GradientFlowNet } from './gradient-flow.js';
 export { inspectPositionalEncoding, type PositionalEncodingData, type PositionTable } from './positional-encoding.js';
+export { inspectAlignment, type AlignmentData } from './alignment.js';
+export { inspectForecast, type ForecastData, type DatedLine } from './forecast.js';
+export { inspectPatches, type PatchesData } from './patches.js';
 export { inspectSampling, type SamplingData, type SamplingStep, type SamplingStage } from './sampling.js';
 
 /** Every view's inspector, by the view's name (its `data-testid` is `view-${name}`). */
@@ -33,4 +42,7 @@ export const inspectors: Record<string, Inspector> = {
   attention: inspectAttention,
   'positional-encoding': inspectPositionalEncoding,
   sampling: inspectSampling,
+  alignment: inspectAlignment,
+  forecast: inspectForecast,
+  patches: inspectPatches,
 };
