@@ -238,3 +238,12 @@ describe('sampling', () => {
   }
 });
 
+
+test('gradient-flow and gates read a text given in params instead of a window of the training text', async () => {
+  const ctx = context('gru', 7);
+  const g = await run<GatesData>(ctx, 'gates', { text: 'fig\njade', layer: 0 });
+  assert.deepEqual([g.chars.join(''), g.start], ['fig\njade', -1]);
+  const f = await run<GradientFlowData>(ctx, 'gradient-flow', { text: 'fig\njade' });
+  assert.deepEqual([f.text, f.start, f.T], ['fig\njade', -1, 8]);
+  await assert.rejects(async () => run(ctx, 'gates', { text: 'xyz' }), /not in the vocabulary/);
+});

@@ -1,7 +1,8 @@
 /**
  * The playground's views in headless Chromium: a small page, web/src/views bundled by esbuild and the
  * library as built (dist/src/index.js), trains a tiny LSTM, GPT and linear GPT for a few steps, calls every inspector in the
- * page and draws every view. Each view must draw (a non-empty canvas or svg, `data-state="drawn"`), its
+ * page (and for the alignment, forecast and patches views an untrained G2P model, an AR forecaster
+ * fitted to a synthetic series and an untrained ViT) and draws every view. Each view must draw (a non-empty canvas or svg, `data-state="drawn"`), its
  * values must be right (the gradient-flow data equal `gradientFlow` for the same model and text; the
  * attention rows sum to 1 with the masked entries 0; the sampling distributions sum to 1), and a PNG of
  * each view is written to test-output/playground/ for a reviewer (rasterised in the page from its
@@ -22,7 +23,10 @@ const OUT = join(REPO, 'test-output', 'playground');
 
 /** The page: trains three tiny models, draws every view, rasterises each one, and leaves it all in `window.result`. */
 const MAIN = `
-import { findModel, CharVocab, F, optim, fromArray, inspectors, nn } from '/dist/src/index.js';
+import {
+  findModel, CharVocab, F, optim, fromArray, inspectors, nn, Generator, dayNumber,
+  LSTMAttention, SymbolVocab, G2PPredictor, ForecastTask, ViT,
+} from '/dist/src/index.js';
 import { VIEWS } from ${JSON.stringify(join(REPO, 'web/src/views/index.ts'))};
 
 const importedAt = performance.now();
@@ -57,12 +61,27 @@ const gpt = tiny('gpt', { blockSize: 32, nLayer: 2, nHead: 2, nEmbd: 32, dropout
 const linear = tiny('linear-gpt', { blockSize: 32, nLayer: 2, nHead: 2, nEmbd: 32, tiedHead: true }, 12, 32);
 const trainMs = performance.now() - tTrain;
 const ctx = (model, modelName, others) => ({ model, modelName, vocab, text, others });
+// the models of the other tasks: an (untrained) G2P model, an AR forecaster fitted by least squares, a ViT
+const letters = SymbolVocab.build('ABCDEFGHIJKLMNOPQRSTUVWXYZ'.split(''), { bos: false });
+const phones = SymbolVocab.build(['AA', 'AH', 'D', 'EY', 'G', 'L', 'N', 'P', 'R', 'UW', 'AW'], { bos: true });
+const g2p = new G2PPredictor(new LSTMAttention({ srcVocabSize: letters.size, tgtVocabSize: phones.size, embed: 8, hidden: 12, attention: 10, dropout: 0 }), letters, phones, { maxLetters: 12 });
+const g = new Generator(7);
+const series = { name: 'synthetic births', start: dayNumber(1987, 1, 1), values: Float64Array.from({ length: 400 }, (_, i) => 10000 + (i % 7 >= 5 ? -1500 : 200 * (i % 7)) + 800 * Math.sin(i / 58) + (g.uniform() - 0.5) * 400) };
+const forecast = new ForecastTask({
+  series, model: 'ar', modelConfig: { p: 14, covariates: 0 }, seed: 0,
+  config: { data: 'synthetic', date: 'date', value: 'value', dataHash: '', testDays: 30, valDays: 30, horizon: 14, covariates: false, fit: 'least-squares', batch: 0, window: 14 },
+});
+forecast.createModel();
+const vit = { model: new ViT({}, { generator: new Generator(1) }), classes: ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'] };
 const contexts = {
   'gradient-flow': ctx(lstm, 'lstm'),
   gates: ctx(lstm, 'lstm'),
   attention: ctx(gpt, 'gpt', { 'linear-gpt': linear }),
   'positional-encoding': ctx(gpt, 'gpt'),
   sampling: ctx(gpt, 'gpt'),
+  alignment: { ...ctx(lstm, 'lstm'), g2p },
+  forecast: { ...ctx(lstm, 'lstm'), forecast },
+  patches: { ...ctx(lstm, 'lstm'), vit },
 };
 const params = {
   'gradient-flow': { length: 48 },
@@ -70,6 +89,9 @@ const params = {
   attention: { prompt: 'Call me Ishmael.' },
   'positional-encoding': { length: 32 },
   sampling: { prompt: 'Call me', steps: 8, temperature: 0.8, topK: 10, topP: 0.9 },
+  alignment: { word: 'playground' },
+  forecast: { days: 90 },
+  patches: {},
 };
 
 /**
@@ -184,7 +206,7 @@ describe('the playground views in Chromium', { skip: browserMissing() }, () => {
     console.log(`page ${Date.now() - started} ms; in the page: ${JSON.stringify((r as unknown as { ms: unknown }).ms)}`);
     assert.equal(r.error, undefined, `${r.error}\n${log.join('\n')}`);
     assert.ok(!log.some((l) => l.startsWith('[page error]')), log.join('\n'));
-    assert.deepEqual(Object.keys(r.views), ['gradient-flow', 'gates', 'attention', 'positional-encoding', 'sampling']);
+    assert.deepEqual(Object.keys(r.views), ['gradient-flow', 'gates', 'attention', 'positional-encoding', 'sampling', 'alignment', 'forecast', 'patches']);
     mkdirSync(OUT, { recursive: true });
     for (const [name, v] of Object.entries(r.views)) {
       assert.equal(v.state, 'drawn', name);
@@ -211,5 +233,8 @@ describe('the playground views in Chromium', { skip: browserMissing() }, () => {
       for (const st of s.stages) assert.ok(Math.abs(st.probs.reduce((a: number, b: number) => a + b, 0) - 1) < 1e-9, st.name);
     assert.equal(r.views.gates.data.source, 'live');
     assert.equal(r.views['positional-encoding'].data.learned.matrix.length, 32);
+    for (const row of r.views.alignment.data.weights) assert.ok(Math.abs(row.reduce((a: number, b: number) => a + b, 0) - 1) < 1e-5, 'alignment rows sum to 1');
+    assert.equal(r.views.forecast.data.ahead.values.length, 14);
+    assert.ok(Math.abs(r.views.patches.data.rollout.flat().reduce((a: number, b: number) => a + b, 0) - 1) < 1e-5, 'the rollout sums to 1');
   });
 });

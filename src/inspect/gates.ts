@@ -39,6 +39,7 @@ export interface GatesData {
   hidden: number;
   /** The window, one entry per character. */
   chars: string[];
+  /** Where the window starts in the training text (-1 for a text given in params). */
   start: number;
   /** Units shown: 0 … units-1. */
   units: number;
@@ -88,7 +89,8 @@ const LABELS: Record<string, string> = {
 };
 
 /**
- * params: start (default 0) and length (default 48) of the window; layer (default: the top one);
+ * params: start (default 0) and length (default 48) of the window of the text, or text (the window
+ * itself, start -1 in the data); layer (default: the top one);
  * unit (default 0) colouring the text; maxUnits (default 64) columns shown; cell ('lstm' or 'gru',
  * default 'lstm'), hidden (default 32) and seed (default 0) of the fresh net used when the live model
  * is no LSTM or GRU.
@@ -101,7 +103,8 @@ export function inspectGates(ctx: InspectContext, params: Record<string, unknown
   if (freshCell !== 'lstm' && freshCell !== 'gru') throw new RangeError(`cell must be 'lstm' or 'gru', got ${JSON.stringify(freshCell)}`);
   const hidden = intParam(params, 'hidden', 32, 1, 512);
   const seed = intParam(params, 'seed', 0, 0);
-  const { window: text, start } = textWindow(ctx.text, from, length);
+  const given = stringParam(params, 'text', '');
+  const { window: text, start } = given ? { window: Array.from(given).slice(0, length).join(''), start: -1 } : textWindow(ctx.text, from, length);
   const ids = ctx.vocab.encode(text);
   return inEval(ctx.model.module, () => {
     const live = liveRecurrent(ctx, ids);

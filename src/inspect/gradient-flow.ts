@@ -17,7 +17,7 @@ import type { Tensor } from '../core/tensor.js';
 import { CharRNN } from '../models/char-rnn.js';
 import { gradientFlow } from '../nn/recurrent/gradient-flow.js';
 import { GRU, LSTM, RNN } from '../nn/recurrent/rnn.js';
-import { inEval, intParam, numberParam, textWindow, type InspectContext } from './context.js';
+import { inEval, intParam, numberParam, stringParam, textWindow, type InspectContext } from './context.js';
 
 export type CellName = 'rnn' | 'lstm' | 'gru';
 export const CELLS: readonly CellName[] = ['rnn', 'lstm', 'gru'];
@@ -43,6 +43,7 @@ export interface GradientFlowNet {
 export interface GradientFlowData {
   /** The window of text, one character per step. */
   text: string;
+  /** Where the window starts in the training text (-1 for a text given in params). */
   start: number;
   T: number;
   /** Max gradient norm of the clipped curves. */
@@ -89,8 +90,8 @@ function paramGradNorm(layer: RNN | LSTM | GRU, input: Tensor): number {
 }
 
 /**
- * params: start (default 0) and length (default 64) of the window, clip (default 1), hidden (default 32)
- * and seed (default 0) of the fresh nets.
+ * params: start (default 0) and length (default 64) of the window of the text, or text (the window
+ * itself, start -1 in the data); clip (default 1); hidden (default 32) and seed (default 0) of the fresh nets.
  */
 export function inspectGradientFlow(ctx: InspectContext, params: Record<string, unknown>): GradientFlowData {
   const from = intParam(params, 'start', 0, 0);
@@ -98,7 +99,8 @@ export function inspectGradientFlow(ctx: InspectContext, params: Record<string, 
   const clip = numberParam(params, 'clip', 1, 0);
   const hidden = intParam(params, 'hidden', 32, 1, 512);
   const seed = intParam(params, 'seed', 0, 0);
-  const { window: text, start } = textWindow(ctx.text, from, length);
+  const given = stringParam(params, 'text', '');
+  const { window: text, start } = given ? { window: Array.from(given).slice(0, length).join(''), start: -1 } : textWindow(ctx.text, from, length);
   const ids = ctx.vocab.encode(text);
   const nets = inEval(ctx.model.module, () => {
     const live = liveRecurrent(ctx, ids);

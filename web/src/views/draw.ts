@@ -136,7 +136,10 @@ export interface Series {
  * Lines over x = 0 … n-1 in an SVG; `log` puts y on a log10 scale (non-positive values left out).
  * `xLabels` (one per x, e.g. the characters) are written under the axis when they fit.
  */
-export function lineChart(series: Series[], o: { width: number; height: number; log: boolean; title: string; yLabel: string; xLabel: string; xLabels?: string[] }): SVGSVGElement {
+export function lineChart(
+  series: Series[],
+  o: { width: number; height: number; log: boolean; title: string; yLabel: string; xLabel: string; xLabels?: string[]; xLabelEvery?: number },
+): SVGSVGElement {
   const root = svgRoot(o.width, o.height, o.title);
   const m = { l: 52, r: 110, t: 10, b: 44 };
   const W = o.width - m.l - m.r;
@@ -148,6 +151,10 @@ export function lineChart(series: Series[], o: { width: number; height: number; 
   let hi = ys.length ? Math.max(...ys.map(f)) : 1;
   if (o.log) (lo = Math.floor(lo)), (hi = Math.ceil(hi));
   if (hi - lo < 1e-9) (lo -= 1), (hi += 1);
+  if (!o.log) {
+    const pad = (hi - lo) * 0.05;
+    (lo -= pad), (hi += pad);
+  }
   const X = (i: number) => m.l + (i / (n - 1)) * W;
   const Y = (v: number) => m.t + H - ((f(v) - lo) / (hi - lo)) * H;
   const axis = svg('g', { stroke: '#888', 'stroke-width': 1 });
@@ -159,7 +166,7 @@ export function lineChart(series: Series[], o: { width: number; height: number; 
     root.append(svg('line', { x1: m.l - 4, y1: y, x2: m.l + W, y2: y, stroke: '#eee' }));
     root.append(svg('text', { x: m.l - 6, y: y + 4, 'text-anchor': 'end' }, o.log ? `1e${t}` : t.toPrecision(2)));
   }
-  const every = Math.max(1, Math.ceil((n * 7) / W));
+  const every = o.xLabelEvery ?? Math.max(1, Math.ceil((n * 7) / W));
   o.xLabels?.forEach((s, i) => i % every === 0 && root.append(svg('text', { x: X(i), y: m.t + H + 13, 'text-anchor': 'middle', 'font-family': 'monospace' }, showChar(s))));
   root.append(svg('text', { x: m.l + W / 2, y: o.height - 6, 'text-anchor': 'middle' }, o.xLabel));
   root.append(svg('text', { x: 12, y: m.t + H / 2, 'text-anchor': 'middle', transform: `rotate(-90 12 ${m.t + H / 2})` }, o.yLabel));
