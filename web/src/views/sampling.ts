@@ -8,7 +8,7 @@ interface Data { chars: string[]; prompt: string; temperature: number; topK: num
 
 /** Bars of `probs` for the characters `ids` (most likely first under the model), the drawn one darker. */
 function bars(stage: Stage, ids: number[], chars: string[], chosen: number): SVGSVGElement {
-  const bw = 11;
+  const bw = 10;
   const H = 90;
   const root = svgRoot(ids.length * bw + 36, H + 34, `${stage.label}: probability of each of the ${ids.length} likeliest characters`);
   const top = Math.max(...ids.map((i) => stage.probs[i]), 1e-9);
