@@ -36,7 +36,7 @@ export { CNN, ConvBlock, ClassifierHead, defaultCNNConfig, type CNNConfig } from
 export { SECNN, SEConvBlock, defaultSECNNConfig, type SECNNConfig } from './models/vision/se-cnn.js';
 export { SwinTiny, SwinStage, SwinPatchEmbed, defaultSwinTinyConfig, type SwinTinyConfig } from './models/vision/swin-tiny.js';
 export { CharRNN, charRNNDefaults, type CharRNNConfig } from './models/char-rnn.js';
-export { generate, pickToken, type SamplingOptions } from './models/sampling.js';
+export { generate, pickToken, samplingDistribution, type SamplingOptions } from './models/sampling.js';
 export { fetchCheckpoint, checkpointFromFiles, type NamedBlob } from './io/checkpoint-files.js';
 export { textHash } from './data/text-hash.js';
 export { CheckpointError, encodeCheckpoint, decodeCheckpoint, CHECKPOINT_VERSION, type Checkpoint, type CheckpointFiles, type CheckpointMeta } from './io/checkpoint.js';
@@ -60,3 +60,8 @@ export {
   FashionMnistTask, fashionMnistConfig, IMAGE_MODELS, findImageModel, evaluateImages, loadImageClassifier, classify, augmentBatch, rgbaToGrey, resizeArea,
   type FashionMnistConfig, type ImageBatch, type ImageEvalResult, type LabelledImages, type ImageClassifier,
 } from './tasks/fashion-mnist/index.js';
+export {
+  inspectors, inspectGradientFlow, inspectGates, inspectAttention, inspectPositionalEncoding, inspectSampling, inspectAlignment, inspectForecast, inspectPatches,
+  type InspectContext, type Inspector, type GradientFlowData, type GatesData, type AttentionData, type PositionalEncodingData, type SamplingData,
+  type AlignmentData, type ForecastData, type PatchesData,
+} from './inspect/index.js';

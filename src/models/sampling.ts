@@ -8,14 +8,14 @@ export interface SamplingOptions {
   topP?: number;
 }
 
-/** The id of the next token; `logits` is one row of unnormalised scores. */
-export function pickToken(logits: ArrayLike<number>, o: SamplingOptions, gen: Generator): number {
+/**
+ * The distribution `pickToken` draws from: the kept token ids, most likely first, and their
+ * probabilities (summing to 1). softmax(logits / temperature) over the topK highest logits (all when
+ * topK is 0 or absent), then cut to the smallest prefix whose mass reaches topP and renormalised.
+ * `greedy` is ignored (pickToken takes the argmax then).
+ */
+export function samplingDistribution(logits: ArrayLike<number>, o: SamplingOptions): { ids: number[]; probs: number[] } {
   const n = logits.length;
-  if (o.greedy) {
-    let best = 0;
-    for (let i = 1; i < n; i++) if (logits[i] > logits[best]) best = i;
-    return best;
-  }
   const t = o.temperature ?? 1;
   if (!(t > 0)) throw new Error(`temperature must be > 0, got ${t}`);
   let order = Array.from({ length: n }, (_, i) => i).sort((a, b) => logits[b] - logits[a]);
@@ -35,6 +35,18 @@ export function pickToken(logits: ArrayLike<number>, o: SamplingOptions, gen: Ge
     z = acc;
     probs = probs.map((p) => p / z);
   }
+  return { ids: order, probs };
+}
+
+/** The id of the next token; `logits` is one row of unnormalised scores. */
+export function pickToken(logits: ArrayLike<number>, o: SamplingOptions, gen: Generator): number {
+  const n = logits.length;
+  if (o.greedy) {
+    let best = 0;
+    for (let i = 1; i < n; i++) if (logits[i] > logits[best]) best = i;
+    return best;
+  }
+  const { ids: order, probs } = samplingDistribution(logits, o);
   let u = gen.uniform();
   for (let k = 0; k < probs.length; k++) {
     u -= probs[k];
