@@ -70,7 +70,7 @@ function vitProblem(c: ViTConfig): string | null {
 
 export const MODELS: readonly ImageModelSpec[] = [
   define<CNNConfig>({ name: 'cnn', summary: 'two conv-BatchNorm-ReLU-max-pool blocks, dropout, two linear layers', defaults: defaultCNNConfig, training: { ...convTraining, epochs: 10 }, bytesPerImage: 2.5e6, problem: cnnConfigProblem, create: (c) => new CNN(c) }),
-  define<SECNNConfig>({ name: 'se-cnn', summary: 'the cnn with squeeze-and-excitation after each conv block', defaults: defaultSECNNConfig, training: { ...convTraining, epochs: 6 }, bytesPerImage: 2.8e6, problem: seCNNConfigProblem, create: (c) => new SECNN(c) }),
+  define<SECNNConfig>({ name: 'se-cnn', summary: 'the cnn with squeeze-and-excitation after each conv block', defaults: defaultSECNNConfig, training: { ...convTraining, epochs: 8 }, bytesPerImage: 2.8e6, problem: seCNNConfigProblem, create: (c) => new SECNN(c) }),
   define<ViTConfig>({ name: 'vit', summary: 'Vision Transformer: 7x7 patches, class token, pre-LN, GELU', defaults: defaultViTConfig, training: { ...transformerTraining, epochs: 6 }, bytesPerImage: 2e6, problem: vitProblem, create: (c) => new ViT(c) }),
   define<SwinTinyConfig>({ name: 'swin', summary: 'tiny Swin: 2x2 patches, 7x7 windows, shifted windows, one patch merging', defaults: defaultSwinTinyConfig, training: { ...transformerTraining, epochs: 2 }, bytesPerImage: 5e6, problem: swinTinyConfigProblem, create: (c) => new SwinTiny(c) }),
 ];
