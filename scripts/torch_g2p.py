@@ -9,7 +9,7 @@ never need it.
   node scripts/g2p_export.mjs /tmp/g2p.json --steps 2500
   /usr/bin/python3 scripts/torch_g2p.py /tmp/g2p.json [--d 128 --layers 3 --ff 512 --heads 4] [--lr 1e-3 --warmup 400]
 
-Not run in the session that wrote it (python3-torch was not installed yet): check it before quoting it.
+Run on 2026-12-02 beside the default Loom run: see the README's g2p section.
 """
 import argparse, json, math, time
 from openblas_core import CORE_TYPE  # noqa: E402  (before torch)
