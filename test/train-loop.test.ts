@@ -151,7 +151,7 @@ describe('stopping', () => {
   });
 
   test('a NaN loss stops before the optimizer step; the last checkpoint keeps finite weights', async () => {
-    const { task, options } = setup('lstm', text, { batch: 4, seq: 16, steps: 6, seed: 2, size: { embed: 8, hidden: 16, layers: 1 }, lr: 1e30, clip: 0, checkpointEvery: 1 });
+    const { task, options } = setup('lstm', text, { batch: 4, seq: 16, steps: 6, seed: 2, size: { embed: 8, hidden: 16, layers: 1 }, lr: 1e38, clip: 0, checkpointEvery: 1 });
     const storage = new MemoryRunStorage();
     await assert.rejects(train(task(), options, { storage }), (e: unknown) => {
       assert.ok(e instanceof DivergenceError);
@@ -198,7 +198,7 @@ describe('stopping', () => {
   });
 
   test('stopOnNonFinite: false trains on through NaN', async () => {
-    const { task, options } = setup('lstm', text, { batch: 4, seq: 16, steps: 4, seed: 2, size: { embed: 8, hidden: 16, layers: 1 }, lr: 1e30, clip: 0, stopOnNonFinite: false });
+    const { task, options } = setup('lstm', text, { batch: 4, seq: 16, steps: 4, seed: 2, size: { embed: 8, hidden: 16, layers: 1 }, lr: 1e38, clip: 0, stopOnNonFinite: false });
     const storage = new MemoryRunStorage();
     assert.equal((await train(task(), options, { storage })).status, 'finished');
     assert.ok(losses(storage).slice(1).every(Number.isNaN));
