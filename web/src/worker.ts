@@ -17,6 +17,8 @@ import {
   checkpointFromFiles,
   decodeCheckpoint,
   findModel,
+  forecastDefaults,
+  ForecastTask,
   generate,
   Generator,
   inspectors,
@@ -24,6 +26,7 @@ import {
   loadG2P,
   loadImageClassifier,
   MemoryRunStorage,
+  parseIsoDate,
   noGrad,
   textHash,
   train,
@@ -41,6 +44,7 @@ import type { FileBytes, FromWorker, ModelInfo, RunSettings, SampleSettings, ToW
 interface Scope {
   onmessage: ((e: MessageEvent<ToWorker>) => void) | null;
   postMessage(m: FromWorker): void;
+  location: { href: string };
 }
 const scope = globalThis as unknown as Scope;
 const post = (m: FromWorker): void => scope.postMessage(m);
@@ -70,10 +74,27 @@ let opened: { ckpt: Checkpoint; files: FileBytes[] } | null = null;
 let training = false;
 let pauseRequested = false;
 /**
- * Models of other tasks opened for the views that need them, passed in the inspectors' context: a
- * grapheme-to-phoneme model (`g2p`, the alignment view) and a ViT (`vit`, the patches view).
+ * Models of other tasks for the views that need them, passed in the inspectors' context: an opened
+ * grapheme-to-phoneme model (`g2p`, the alignment view) and ViT (`vit`, the patches view), and the
+ * births forecaster (`forecast`), made on the first forecast view.
  */
-const extras: { g2p?: unknown; vit?: { model: unknown; classes?: readonly string[] } } = {};
+const extras: { g2p?: unknown; vit?: { model: unknown; classes?: readonly string[] }; forecast?: ForecastTask } = {};
+
+/**
+ * The forecast view's model: AR(28) fitted by least squares (closed form, no training) to the US births
+ * series that the build puts beside index.html (`us-births.json`: its first date and its daily values).
+ */
+async function birthsForecaster(): Promise<ForecastTask> {
+  const url = new URL('../us-births.json', scope.location.href); // the worker is in assets/
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`the births series for the forecast view cannot be loaded from ${url.pathname} (HTTP ${res.status})`);
+  const { name, start, values } = (await res.json()) as { name: string; start: string; values: number[] };
+  const first = parseIsoDate(start);
+  if (first === null) throw new Error(`${url.pathname}: the first date '${start}' is not an ISO date`);
+  const task = new ForecastTask({ series: { name, start: first, values: Float64Array.from(values) }, config: forecastDefaults('ar'), model: 'ar', seed: 0 });
+  task.createModel();
+  return task;
+}
 
 scope.onmessage = async (e) => {
   const m = e.data;
@@ -260,6 +281,7 @@ async function inspect(name: string, params: Record<string, unknown>): Promise<v
   if (!inspector) throw new Error(`the library has no inspector for the view '${name}' (it has: ${Object.keys(inspectors).join(', ') || 'none'})`);
   if (!current) throw new Error('there is no model yet: train one or open a checkpoint');
   const { lm, vocab, info } = current;
+  if (name === 'forecast') extras.forecast ??= await birthsForecaster();
   const wasTraining = lm.module.training;
   try {
     const data = await inspector({ model: lm, modelName: info.model, vocab, text: corpus.text, ...extras }, params);
