@@ -22,3 +22,21 @@ export function pythonSkip(module = 'torch', debianPackage = 'python3-torch'): s
 
 /** Why the PyTorch tests skip, or false when they run. */
 export const torchSkip = (): string | false => pythonSkip('torch', 'python3-torch');
+
+/**
+ * Runs the onnx package's checker (full check) and strict shape inference on every .onnx file in `dir`:
+ * one line a file, `PATH [output dims]` (dim names or sizes of the first output). Throws with Python's
+ * error when a file fails.
+ */
+export function checkOnnxFiles(dir: string): string[] {
+  const script = [
+    'import glob, sys, onnx',
+    'for f in sorted(glob.glob(sys.argv[1] + "/*.onnx")):',
+    '    m = onnx.load(f); onnx.checker.check_model(m, full_check=True)',
+    '    out = onnx.shape_inference.infer_shapes(m, strict_mode=True).graph.output[0]',
+    '    print(f, [d.dim_param or d.dim_value for d in out.type.tensor_type.shape.dim])',
+  ].join('\n');
+  const r = spawnSync(pythonWith('onnx')!, ['-c', script, dir], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`the onnx checker refused a file in ${dir}:\n${r.stderr}`);
+  return r.stdout.trim().split('\n');
+}
