@@ -64,3 +64,8 @@ test('a checkpoint at step -5 is refused by eval and by resume', () => {
   for (const args of [['eval', '--checkpoint', copy], ['train', '--out', copy, '--resume']])
     refused(args, /has step = -5, expected a non-negative integer/);
 });
+
+test("every command that reads a checkpoint refuses to run without --checkpoint, naming its --help", () => {
+  for (const [command, task] of [['eval', 'char-lm'], ['sample', 'char-lm'], ['export', 'char-lm'], ['eval', 'g2p'], ['predict', 'g2p'], ['eval', 'forecast'], ['forecast', 'forecast'], ['eval', 'fashion-mnist'], ['predict', 'fashion-mnist']])
+    refused([command, '--task', task], new RegExp(`^loom: --checkpoint DIR is required; see 'loom ${command} --help'$`));
+});

@@ -59,6 +59,13 @@ function joinNegativeValues(argv: string[], options: Command['options']): string
 
 const isNegativeNumber = (s: string): boolean => s.length > 1 && s.startsWith('-') && !Number.isNaN(Number(s));
 
+/** A flag the command cannot run without, as a string; else a UsageError naming it and `loom COMMAND --help`. */
+export function requiredFlag(values: Record<string, unknown>, key: string, placeholder: string, command: string): string {
+  const raw = values[key];
+  if (typeof raw !== 'string') throw new UsageError(`--${key} ${placeholder} is required; see 'loom ${command} --help'`);
+  return raw;
+}
+
 /** A numeric flag, validated; integers must also be exact (at most Number.MAX_SAFE_INTEGER in size). */
 export function num(values: Record<string, unknown>, key: string, fallback: number, { int = false, min = -Infinity } = {}): number {
   const raw = values[key];

@@ -6,7 +6,7 @@ import { DataError, mobyDick, readTextFile, textHash } from '../data/corpus.js';
 import type { CharVocab } from '../data/vocab.js';
 import { loadCheckpoint } from '../io/checkpoint-dir.js';
 import { evaluateLoss, loadCharLM } from '../tasks/char-lm/index.js';
-import { num, UsageError, type Command } from './args.js';
+import { num, requiredFlag, UsageError, type Command } from './args.js';
 import { MOBY_DICK } from './train.js';
 
 export const evalCommand: Command = {
@@ -24,8 +24,7 @@ export const evalCommand: Command = {
     'batch B': 'streams or windows per forward (default: the training batch)',
   },
   run(v) {
-    if (typeof v.checkpoint !== 'string') throw new UsageError(`--checkpoint DIR is required; see 'loom eval --help'`);
-    const ckpt = loadCheckpoint(v.checkpoint);
+    const ckpt = loadCheckpoint(requiredFlag(v, 'checkpoint', 'DIR', 'eval'));
     const { lm, vocab } = loadCharLM(ckpt);
     const training = ckpt.meta.taskConfig as { data?: string; dataHash?: string; batch?: number; seq?: number };
     const batch = num(v, 'batch', training.batch ?? 32, { int: true, min: 1 });

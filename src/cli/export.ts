@@ -9,7 +9,7 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadCheckpoint } from '../io/checkpoint-dir.js';
-import { UsageError, type Command } from './args.js';
+import { requiredFlag, UsageError, type Command } from './args.js';
 import { EXPORT_TASKS, exporterOf } from './exporters.js';
 
 const FORMATS = ['onnx', 'pytorch'];
@@ -30,11 +30,11 @@ export const exportCommand: Command = {
     'out PATH': 'the .onnx file (onnx) or the directory (pytorch) to write; replaced when it exists',
   },
   run(v) {
-    if (typeof v.checkpoint !== 'string') throw new UsageError(`--checkpoint DIR is required; see 'loom export --help'`);
+    const checkpointDir = requiredFlag(v, 'checkpoint', 'DIR', 'export');
     if (typeof v.format !== 'string') throw new UsageError(`--format is required (${FORMATS.join(' or ')}); see 'loom export --help'`);
     if (!FORMATS.includes(v.format)) throw new UsageError(`--format takes ${FORMATS.join(' or ')}, got '${v.format}'`);
     if (typeof v.out !== 'string' || v.out === '') throw new UsageError(`--out PATH is required; see 'loom export --help'`);
-    const ckpt = loadCheckpoint(v.checkpoint);
+    const ckpt = loadCheckpoint(checkpointDir);
     const e = exporterOf(ckpt);
     if (!e) throw new UsageError(`the checkpoint's task '${ckpt.meta.task}' has no exporter (tasks with one: ${EXPORT_TASKS.join(', ')})`);
     const out = v.out;

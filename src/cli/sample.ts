@@ -7,7 +7,7 @@ import { Generator } from '../core/random.js';
 import { loadCheckpoint } from '../io/checkpoint-dir.js';
 import { loadCharLM } from '../tasks/char-lm/index.js';
 import { generate, type SamplingOptions } from '../models/sampling.js';
-import { num, UsageError, type Command } from './args.js';
+import { num, requiredFlag, UsageError, type Command } from './args.js';
 
 export const sampleCommand: Command = {
   name: 'sample',
@@ -34,11 +34,11 @@ export const sampleCommand: Command = {
     'seed S': 'random seed of the sampling (default 0)',
   },
   run(v) {
-    if (typeof v.checkpoint !== 'string') throw new UsageError(`--checkpoint DIR is required; see 'loom sample --help'`);
+    const checkpointDir = requiredFlag(v, 'checkpoint', 'DIR', 'sample');
     const maxTokens = num(v, 'max-tokens', 500, { int: true, min: 0 });
     const seed = num(v, 'seed', 0, { int: true });
     const opts = samplingOptions(v);
-    const { vocab, lm } = loadCharLM(loadCheckpoint(v.checkpoint));
+    const { vocab, lm } = loadCharLM(loadCheckpoint(checkpointDir));
     const given = typeof v.prompt === 'string' && v.prompt !== '';
     // without a prompt the text starts as after a line break (or the first character of the vocabulary)
     const prompt = given ? (v.prompt as string) : vocab.chars.includes('\n') ? '\n' : vocab.chars[0];

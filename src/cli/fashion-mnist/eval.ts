@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { loadFashionMnist } from '../../data/fashion-mnist.js';
 import { loadCheckpoint } from '../../io/checkpoint-dir.js';
 import { evaluateImages, loadImageClassifier, type ImageEvalResult } from '../../tasks/fashion-mnist/index.js';
-import { num, UsageError, type Command } from '../args.js';
+import { num, requiredFlag, type Command } from '../args.js';
 
 export const fashionEvalCommand: Command = {
   name: 'eval',
@@ -24,8 +24,7 @@ export const fashionEvalCommand: Command = {
     'images N': 'read only the first N test images (default all)',
   },
   run(v) {
-    if (typeof v.checkpoint !== 'string') throw new UsageError(`--checkpoint DIR is required; see 'loom eval --help'`);
-    const ckpt = loadCheckpoint(v.checkpoint);
+    const ckpt = loadCheckpoint(requiredFlag(v, 'checkpoint', 'DIR', 'eval'));
     const c = loadImageClassifier(ckpt);
     const dir = typeof v.data === 'string' ? resolve(v.data) : c.config.data;
     const test = loadFashionMnist({ split: 'test', dir });

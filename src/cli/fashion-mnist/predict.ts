@@ -6,7 +6,7 @@
 import { loadCheckpoint } from '../../io/checkpoint-dir.js';
 import { classify, loadImageClassifier } from '../../tasks/fashion-mnist/index.js';
 import { readPngImage } from '../../tasks/fashion-mnist/png.js';
-import { num, UsageError, type Command } from '../args.js';
+import { num, requiredFlag, UsageError, type Command } from '../args.js';
 
 export const fashionPredictCommand: Command = {
   name: 'predict',
@@ -24,9 +24,9 @@ export const fashionPredictCommand: Command = {
     invert: 'invert the grey levels first (for dark objects on a light background)',
   },
   run(v, images) {
-    if (typeof v.checkpoint !== 'string') throw new UsageError(`--checkpoint DIR is required; see 'loom predict --help'`);
+    const checkpointDir = requiredFlag(v, 'checkpoint', 'DIR', 'predict');
     if (images.length === 0) throw new UsageError(`loom predict needs at least one IMAGE.png; see 'loom predict --help'`);
-    const c = loadImageClassifier(loadCheckpoint(v.checkpoint));
+    const c = loadImageClassifier(loadCheckpoint(checkpointDir));
     const K = c.config.classes.length;
     const top = Math.min(num(v, 'top', 3, { int: true, min: 1 }), K);
     const S = c.modelConfig.imageSize as number;

@@ -19,7 +19,7 @@ import { forecastPlotSvg } from '../../tasks/forecast/plot.js';
 import { ForecastTask, type ForecastConfig } from '../../tasks/forecast/task.js';
 import type { TrainOptions } from '../../train/options.js';
 import { COVARIATES } from '../../data/calendar.js';
-import { num, scheduleFlag, UsageError, type Command } from '../args.js';
+import { num, scheduleFlag, requiredFlag, UsageError, type Command } from '../args.js';
 import { openRun, runTrainingCli, savedTrainOptions } from '../training-run.js';
 
 type Flags = Record<string, string | boolean | undefined>;
@@ -165,8 +165,7 @@ export const forecastCommand: Command = {
     'plot FILE.svg': 'also write an SVG: the last 120 days, a backtest from H days before the end, and the forecast',
   },
   async run(v) {
-    if (typeof v.checkpoint !== 'string') throw new UsageError(`--checkpoint DIR is required; see 'loom forecast --help'`);
-    const ckpt = loadCheckpoint(v.checkpoint);
+    const ckpt = loadCheckpoint(requiredFlag(v, 'checkpoint', 'DIR', 'forecast'));
     const saved = forecastCheckpointConfig(ckpt);
     const H = num(v, 'horizon', saved.horizon, { int: true, min: 1 });
     const task = checkpointTask(ckpt);
@@ -201,7 +200,6 @@ export const forecastEvalCommand: Command = {
   options: { checkpoint: { type: 'string' }, horizon: { type: 'string' } },
   help: { 'checkpoint DIR': 'a checkpoint of loom train --task forecast (or its run directory)', 'horizon H': "days forecast from each origin (default: the run's)" },
   run(v) {
-    if (typeof v.checkpoint !== 'string') throw new UsageError(`--checkpoint DIR is required; see 'loom eval --help'`);
-    return evalForecast(loadCheckpoint(v.checkpoint), v);
+    return evalForecast(loadCheckpoint(requiredFlag(v, 'checkpoint', 'DIR', 'eval')), v);
   },
 };

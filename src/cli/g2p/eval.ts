@@ -9,7 +9,7 @@ import { DataError } from '../../data/data-error.js';
 import { readDictionaryFile } from '../../data/pronunciations-node.js';
 import { loadCheckpoint } from '../../io/checkpoint-dir.js';
 import { g2pSplit, loadG2P } from '../../tasks/g2p/index.js';
-import { num, UsageError, type Command } from '../args.js';
+import { num, requiredFlag, type Command } from '../args.js';
 import { CMUDICT, readData } from './train.js';
 
 export const g2pEvalCommand: Command = {
@@ -31,10 +31,10 @@ export const g2pEvalCommand: Command = {
     'batch B': 'words decoded together (default 128)',
   },
   run(v) {
-    if (typeof v.checkpoint !== 'string') throw new UsageError(`--checkpoint DIR is required; see 'loom eval --help'`);
+    const checkpointDir = requiredFlag(v, 'checkpoint', 'DIR', 'eval');
     const beam = num(v, 'beam', 1, { int: true, min: 1 });
     const batch = num(v, 'batch', 128, { int: true, min: 1 });
-    const ckpt = loadCheckpoint(v.checkpoint);
+    const ckpt = loadCheckpoint(checkpointDir);
     const { predictor, taskConfig } = loadG2P(ckpt);
     let dict;
     let words: string[];

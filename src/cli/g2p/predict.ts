@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { loadCheckpoint } from '../../io/checkpoint-dir.js';
 import { loadG2P, type PredictedPronunciation } from '../../tasks/g2p/index.js';
-import { num, UsageError, type Command } from '../args.js';
+import { num, requiredFlag, UsageError, type Command } from '../args.js';
 
 export const g2pPredictCommand: Command = {
   name: 'predict',
@@ -30,11 +30,11 @@ export const g2pPredictCommand: Command = {
     'show-attention': 'draw each alignment (rows: output phonemes and </s>, columns: letters) as a text heatmap',
   },
   run(v, positionals) {
-    if (typeof v.checkpoint !== 'string') throw new UsageError(`--checkpoint DIR is required; see 'loom predict --help'`);
+    const checkpointDir = requiredFlag(v, 'checkpoint', 'DIR', 'predict');
     const nbest = num(v, 'nbest', 1, { int: true, min: 1 });
     const beam = num(v, 'beam', nbest > 1 ? Math.max(5, nbest) : 1, { int: true, min: 1 });
     if (nbest > beam) throw new UsageError(`--nbest ${nbest} needs a beam at least as wide, got --beam ${beam}`);
-    const { predictor } = loadG2P(loadCheckpoint(v.checkpoint));
+    const { predictor } = loadG2P(loadCheckpoint(checkpointDir));
     const words = positionals.length > 0 ? positionals : readFileSync(0, 'utf8').split(/\s+/).filter((w) => w !== '');
     if (words.length === 0) throw new UsageError('no words to pronounce: give them as arguments or on standard input');
     const attention = v['show-attention'] === true;
