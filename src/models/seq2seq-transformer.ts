@@ -156,16 +156,7 @@ export class Seq2SeqTransformer extends Module implements Seq2SeqModel<Transform
         align = w!.mean(1).reshape(B, S);
         return layer.dropout2.forward(layer.multiheadAttn.outProj.forward(merge(o)));
       };
-      const ff = (h: Tensor) => layer.dropout3.forward(layer.linear2.forward(layer.dropout.forward(layer.linear1.forward(h).relu())));
-      if (layer.options.normFirst) {
-        x = x.add(sa(layer.norm1.forward(x)));
-        x = x.add(ca(layer.norm2.forward(x)));
-        x = x.add(ff(layer.norm3.forward(x)));
-      } else {
-        x = layer.norm1.forward(x.add(sa(x)));
-        x = layer.norm2.forward(x.add(ca(x)));
-        x = layer.norm3.forward(x.add(ff(x)));
-      }
+      x = layer.residual(x, sa, ca);
     });
     const norm = this.transformer.decoder.norm;
     const h = norm ? norm.forward(x) : x;

@@ -274,6 +274,15 @@ export class TransformerDecoderLayer extends TransformerLayerBase {
       this.lastCrossAttentionWeights = keep(w);
       return this.dropout2.forward(y);
     };
+    return this.residual(tgt, sa, ca);
+  }
+
+  /**
+   * The layer around its self-attention `sa` and cross-attention `ca` (each with its dropout): with the
+   * feed-forward ff, pre-LN x += sa(norm1(x)), x += ca(norm2(x)), x += ff(norm3(x)), or post-LN
+   * x = norm1(x + sa(x)), and so on. A decoder that runs its own attention (a key/value cache) calls it.
+   */
+  residual(tgt: Tensor, sa: (x: Tensor) => Tensor, ca: (x: Tensor) => Tensor): Tensor {
     const ff = (x: Tensor) => this.dropout3.forward(this.linear2.forward(this.dropout.forward(this.act(this.linear1.forward(x)))));
     let x = tgt;
     if (this.options.normFirst) {
