@@ -90,33 +90,6 @@ export function elementwiseKernels(pool: KernelPool): Pick<Backend, 'unary' | 'u
     pool.run('compare4', n0 * n1 * n2, { op: code, a: bytes(a), b: bytes(b), out: bytes(out), n1, n2, n3, as0, as1, as2, as3, bs0, bs1, bs2, bs3, kinds });
   }
 
-  return {
-    unary(op, x, out, n) {
-      const code = UNARY_CODE[op];
-      if (code < 0) return referenceBackend.unary(op, x, out, n);
-      pool.run(F64_UNARY.has(op) ? 'unaryF64' : 'unary', n, { op: code, x, y: out });
-    },
-
-    unaryBackward(op, x, y, dy, dx, n) {
-      const code = UNARY_CODE[op];
-      if (code < 0) return referenceBackend.unaryBackward(op, x, y, dy, dx, n);
-      pool.run(F64_UNARY.has(op) ? 'unaryF64Backward' : 'unaryBackward', n, { op: code, x, y, dy, dx });
-    },
-
-    where(cond, a, b, out, shape) {
-      const fourBytes = a.kind !== 'u8' && a.kind === b.kind && b.kind === out.kind;
-      const c = cond.kind === 'u8' && fourBytes ? view4(shape, [cond.strides, a.strides, b.strides]) : null;
-      if (!c) return referenceBackend.where(cond, a, b, out, shape);
-      if (shape.some((d) => d === 0)) return;
-      const [n0, n1, n2, n3] = c.shape;
-      const [[cs0, cs1, cs2, cs3], [as0, as1, as2, as3], [bs0, bs1, bs2, bs3]] = c.strides;
-      pool.run('where4', n0 * n1 * n2, { cond: cond.off, a: a.off, b: b.off, out: out.off, n1, n2, n3, cs0, cs1, cs2, cs3, as0, as1, as2, as3, bs0, bs1, bs2, bs3 });
-    },
-
-    binary,
-    copy,
-  };
-
   function binary(op: BinaryOp, a: Operand, b: Operand, out: Operand, shape: readonly number[]): void {
     const cmp = COMPARE_CODE[op];
     if (cmp !== undefined) return shape.some((d) => d === 0) ? undefined : compare(op, cmp, a, b, out, shape);
@@ -156,4 +129,31 @@ export function elementwiseKernels(pool: KernelPool): Pick<Backend, 'unary' | 'u
     const units = transpose ? n0 * n1 : n0 * n1 * n2;
     pool.run('copy4', units, { src: src.off, dst: dst.off, n1, n2, n3, ss0, ss1, ss2, ss3, ds0, ds1, ds2, ds3, transpose });
   }
+
+  return {
+    unary(op, x, out, n) {
+      const code = UNARY_CODE[op];
+      if (code < 0) return referenceBackend.unary(op, x, out, n);
+      pool.run(F64_UNARY.has(op) ? 'unaryF64' : 'unary', n, { op: code, x, y: out });
+    },
+
+    unaryBackward(op, x, y, dy, dx, n) {
+      const code = UNARY_CODE[op];
+      if (code < 0) return referenceBackend.unaryBackward(op, x, y, dy, dx, n);
+      pool.run(F64_UNARY.has(op) ? 'unaryF64Backward' : 'unaryBackward', n, { op: code, x, y, dy, dx });
+    },
+
+    where(cond, a, b, out, shape) {
+      const fourBytes = a.kind !== 'u8' && a.kind === b.kind && b.kind === out.kind;
+      const c = cond.kind === 'u8' && fourBytes ? view4(shape, [cond.strides, a.strides, b.strides]) : null;
+      if (!c) return referenceBackend.where(cond, a, b, out, shape);
+      if (shape.some((d) => d === 0)) return;
+      const [n0, n1, n2, n3] = c.shape;
+      const [[cs0, cs1, cs2, cs3], [as0, as1, as2, as3], [bs0, bs1, bs2, bs3]] = c.strides;
+      pool.run('where4', n0 * n1 * n2, { cond: cond.off, a: a.off, b: b.off, out: out.off, n1, n2, n3, cs0, cs1, cs2, cs3, as0, as1, as2, as3, bs0, bs1, bs2, bs3 });
+    },
+
+    binary,
+    copy,
+  };
 }
