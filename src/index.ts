@@ -40,7 +40,7 @@ export { generate, pickToken, samplingDistribution, type SamplingOptions } from 
 export { fetchCheckpoint, checkpointFromFiles, type NamedBlob } from './io/checkpoint-files.js';
 export { textHash } from './data/text-hash.js';
 export { CheckpointError, encodeCheckpoint, decodeCheckpoint, CHECKPOINT_VERSION, type Checkpoint, type CheckpointFiles, type CheckpointMeta } from './io/checkpoint.js';
-export { train, DivergenceError, RunOutOfMemoryError, MemoryRunStorage, RunStorageError, trainOptionsProblem } from './train/index.js';
+export { train, initialCheckpoint, DivergenceError, RunOutOfMemoryError, MemoryRunStorage, RunStorageError, trainOptionsProblem } from './train/index.js';
 export type { TrainOptions, TrainContext, TrainResult, ProgressEvent, RunStorage, MetricsRecord, Task, TaskFiles, Evaluation, ModelDescription } from './train/index.js';
 export { CharLMTask, MODELS, findModel, evaluateLoss, loadCharLM, charLMModel, type CharLMConfig, type CharLMBatch, type CharLMState, type LanguageModel } from './tasks/char-lm/index.js';
 export { parseDictionary, splitWords, type Dictionary, type Pronunciation, type WordSplit } from './data/pronunciations.js';

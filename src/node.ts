@@ -20,7 +20,7 @@ export {
   type CharLMExport, type ForecasterExport, type G2PExport, type ImageModelExport, type ModelExport, type WeightArray,
 } from './export/onnx/index.js';
 export { charLMToPyTorch, forecasterToPyTorch, g2pToPyTorch, imageModelToPyTorch, PYTORCH_CHAR_LM_MODELS, PYTORCH_FORECAST_MODELS, PYTORCH_G2P_MODELS, PYTORCH_IMAGE_MODELS } from './export/pytorch/index.js';
-export { importCharLM, type CharLMImport } from './export/pytorch/import.js';
+export { importCharLM, importTaskWeights, type CharLMImport, type TaskWeightsImport } from './export/pytorch/import.js';
 export { usBirths, US_BIRTHS } from './data/us-births.js';
 export { loadSeries, type SeriesSource } from './data/series-file.js';
 export { parseSeriesCsv } from './data/series-csv.js';

@@ -14,14 +14,15 @@ import { UsageError, type Command } from './args.js';
 import { evalCommand } from './eval.js';
 import { g2pEvalCommand } from './g2p/eval.js';
 import { g2pPredictCommand } from './g2p/predict.js';
-import { g2pTrainCommand } from './g2p/train.js';
+import { g2pTrainCommand, planG2PRun } from './g2p/train.js';
 import { exportCommand } from './export.js';
 import { importCommand } from './import.js';
-import { forecastCommand, forecastEvalCommand, forecastTrainCommand } from './forecast/commands.js';
+import { forecastCommand, forecastEvalCommand, forecastTrainCommand, planForecastRun } from './forecast/commands.js';
 import { fashionEvalCommand } from './fashion-mnist/eval.js';
 import { fashionPredictCommand } from './fashion-mnist/predict.js';
-import { fashionTrainCommand } from './fashion-mnist/train.js';
+import { fashionTrainCommand, planImageRun } from './fashion-mnist/train.js';
 import { sampleCommand } from './sample.js';
+import { taskImportCommand } from './task-import.js';
 import { trainCommand } from './train.js';
 
 export interface TaskCli {
@@ -36,9 +37,9 @@ export const DEFAULT_TASK = 'char-lm';
 
 export const TASKS: TaskCli[] = [
   { name: 'char-lm', summary: 'character-level language models (Moby Dick by default)', commands: [trainCommand, evalCommand, sampleCommand, exportCommand, importCommand] },
-  { name: 'g2p', summary: 'grapheme-to-phoneme conversion (CMUdict by default)', commands: [g2pTrainCommand, g2pEvalCommand, g2pPredictCommand, exportCommand] },
-  { name: 'forecast', summary: 'daily time-series forecasting (US births 1969-1988 by default)', commands: [forecastTrainCommand, forecastEvalCommand, forecastCommand, exportCommand] },
-  { name: 'fashion-mnist', summary: 'image classifiers (cnn, se-cnn, vit, swin) on Fashion-MNIST or MNIST-layout data', commands: [fashionTrainCommand, fashionEvalCommand, fashionPredictCommand, exportCommand] },
+  { name: 'g2p', summary: 'grapheme-to-phoneme conversion (CMUdict by default)', commands: [g2pTrainCommand, g2pEvalCommand, g2pPredictCommand, exportCommand, taskImportCommand('g2p', g2pTrainCommand, planG2PRun)] },
+  { name: 'forecast', summary: 'daily time-series forecasting (US births 1969-1988 by default)', commands: [forecastTrainCommand, forecastEvalCommand, forecastCommand, exportCommand, taskImportCommand('forecast', forecastTrainCommand, planForecastRun)] },
+  { name: 'fashion-mnist', summary: 'image classifiers (cnn, se-cnn, vit, swin) on Fashion-MNIST or MNIST-layout data', commands: [fashionTrainCommand, fashionEvalCommand, fashionPredictCommand, exportCommand, taskImportCommand('fashion-mnist', fashionTrainCommand, planImageRun)] },
 ];
 
 /** The names of the task commands, in the order the tasks list them. */

@@ -21,7 +21,8 @@
  */
 import { heapRefusal, OutOfMemoryError } from '../core/memory.js';
 import { defaultGenerator, manualSeed } from '../core/random.js';
-import { checkpointOptimizerState, checkpointTensors, CheckpointError, encodeCheckpoint, loadCheckpointWeights, type Checkpoint } from '../io/checkpoint.js';
+import type { Tensor } from '../core/tensor.js';
+import { checkpointOptimizerState, checkpointTensors, CheckpointError, encodeCheckpoint, loadCheckpointWeights, type Checkpoint, type CheckpointFiles } from '../io/checkpoint.js';
 import type { Module } from '../nn/module.js';
 import { Adam, AdamW, clipGradNorm, CosineWithWarmup, type Optimizer } from '../optim/index.js';
 import { trainOptionsProblem, type TrainOptions } from './options.js';
@@ -100,41 +101,16 @@ export async function train<Config, Batch, State>(
   const { steps, clip, evalEvery, checkpointEvery, stopOnNonFinite = true } = options;
 
   // ---- model, optimizer, schedule
-  manualSeed(options.seed);
-  const model = task.createModel();
+  const { model, opt, sched } = setUp(task, options);
   const refusal = heapRefusal(task.memoryEstimate?.() ?? 0, 'a training step of this run');
   if (refusal) throw refusal;
   const params = model.parameters();
-  const opt: Optimizer =
-    options.optimizer === 'adamw' ? new AdamW(params, { lr: options.lr, weightDecay: options.weightDecay }) : new Adam(params, { lr: options.lr });
-  const sched =
-    options.schedule === 'cosine' || options.warmup > 0
-      ? new CosineWithWarmup(opt, { warmupSteps: options.warmup, totalSteps: options.schedule === 'cosine' ? Math.max(steps, options.warmup, 1) : Number.MAX_SAFE_INTEGER })
-      : null;
 
   // ---- resume: weights, optimizer, schedule, generators, the task's data position
   let step = resumeFrom ? restore(resumeFrom, task, model, opt, sched, options) : 0;
   let savedStep: number | null = resumeFrom ? step : null;
   const save = async () => {
-    const { json, tensors } = task.saveState();
-    const { name, config, vocab } = task.describeModel();
-    const files = encodeCheckpoint({
-      meta: {
-        task: task.name,
-        model: name,
-        config,
-        vocab,
-        taskConfig: task.config as Record<string, unknown>,
-        training: options as unknown as Record<string, unknown>,
-        step,
-        taskState: json as Record<string, unknown>,
-        rng: defaultGenerator.getState(),
-        schedule: sched?.stateDict(),
-      },
-      model,
-      optimizer: opt.stateDict(),
-      tensors,
-    });
+    const files = checkpointFiles(task, options, step, { model, opt, sched });
     await storage.writeCheckpoint(files);
     savedStep = step;
     onProgress({ kind: 'checkpoint', step });
@@ -208,6 +184,57 @@ export async function train<Config, Batch, State>(
   await log({ step, ...evaluation.metrics });
   onProgress({ kind: 'eval', step, evaluation, final: true });
   return { status: 'finished', step, evaluation };
+}
+
+/** The model as a fresh run creates it (the global generator seeded first), its optimizer and schedule. */
+function setUp<C, B, S>(task: Task<C, B, S>, options: TrainOptions): { model: Module; opt: Optimizer; sched: CosineWithWarmup | null } {
+  manualSeed(options.seed);
+  const model = task.createModel();
+  const params = model.parameters();
+  const opt: Optimizer =
+    options.optimizer === 'adamw' ? new AdamW(params, { lr: options.lr, weightDecay: options.weightDecay }) : new Adam(params, { lr: options.lr });
+  const sched =
+    options.schedule === 'cosine' || options.warmup > 0
+      ? new CosineWithWarmup(opt, { warmupSteps: options.warmup, totalSteps: options.schedule === 'cosine' ? Math.max(options.steps, options.warmup, 1) : Number.MAX_SAFE_INTEGER })
+      : null;
+  return { model, opt, sched };
+}
+
+/** The checkpoint of the run at `step`: model, optimizer, schedule, the global generator and the task's state. */
+function checkpointFiles<C, B, S>(task: Task<C, B, S>, options: TrainOptions, step: number, { model, opt, sched }: ReturnType<typeof setUp>): CheckpointFiles {
+  const { json, tensors } = task.saveState();
+  const { name, config, vocab } = task.describeModel();
+  return encodeCheckpoint({
+    meta: {
+      task: task.name,
+      model: name,
+      config,
+      vocab,
+      taskConfig: task.config as Record<string, unknown>,
+      training: options as unknown as Record<string, unknown>,
+      step,
+      taskState: json as Record<string, unknown>,
+      rng: defaultGenerator.getState(),
+      schedule: sched?.stateDict(),
+    },
+    model,
+    optimizer: opt.stateDict(),
+    tensors,
+  });
+}
+
+/**
+ * The step-0 checkpoint of a run of `task` and `options` whose model starts from other weights than its
+ * initialisation (`loom import`): `fit` gets the new model's state dict and returns the weights to load
+ * in its place (having checked their keys and shapes). Resumed, it trains as a fresh run would have
+ * from those weights: same data order, same generators.
+ */
+export function initialCheckpoint<C, B, S>(task: Task<C, B, S>, options: TrainOptions, fit: (own: Map<string, Tensor>) => Map<string, Tensor>): CheckpointFiles {
+  const problem = trainOptionsProblem(options);
+  if (problem) throw new Error(`initialCheckpoint: invalid options: ${problem}`);
+  const run = setUp(task, options);
+  run.model.loadStateDict(fit(run.model.stateDict()));
+  return checkpointFiles(task, options, 0, run);
 }
 
 /** Puts a checkpoint's trajectory back into the run; returns its step. */

@@ -14,7 +14,7 @@ import { CheckpointError } from '../../io/checkpoint.js';
 import { DEFAULT_IMAGE_MODEL, FashionMnistTask, fashionMnistConfig, fashionMnistConfigProblem, findImageModel, IMAGE_MODELS, type FashionMnistConfig } from '../../tasks/fashion-mnist/index.js';
 import type { TrainOptions } from '../../train/options.js';
 import { num, UsageError, type Command } from '../args.js';
-import { openRun, runTrainingCli, savedTrainOptions } from '../training-run.js';
+import { openRun, runTrainingCli, savedTrainOptions, type TrainingRun } from '../training-run.js';
 
 type Flags = Record<string, string | boolean | undefined>;
 
@@ -63,7 +63,10 @@ export const fashionTrainCommand: Command = {
     'eval-every N': 'test accuracy on 1,000 test images every N steps, 0 = only at the end (default: every epoch)',
     'checkpoint-every N': 'save a checkpoint every N steps, and always at the end (default 200)',
   },
-  run: (v) => trainImages(v),
+  run: async (v) => {
+    const { code, finished } = await runTrainingCli(planImageRun(v));
+    return finished ? 0 : code;
+  },
 };
 
 /**
@@ -83,7 +86,8 @@ function loadSplits(dir: string): { train: FashionMnist; test: FashionMnist } {
   return { train: loadFashionMnist({ split: 'train', dir }), test: loadFashionMnist({ split: 'test', dir }) };
 }
 
-async function trainImages(v: Flags): Promise<number> {
+/** The run that `loom train --task fashion-mnist` flags ask for (`loom import` starts one from other weights). */
+export function planImageRun(v: Flags): TrainingRun {
   const resuming = v.resume === true;
   const modelFlag = typeof v.model === 'string' ? v.model : undefined;
   if (modelFlag !== undefined && !findImageModel(modelFlag))
@@ -147,7 +151,7 @@ async function trainImages(v: Flags): Promise<number> {
   options.checkpointEvery = num(v, 'checkpoint-every', options.checkpointEvery, { int: true, min: 1 });
   if (v['test-images'] !== undefined) task.config.testImages = num(v, 'test-images', 0, { int: true, min: 1 });
 
-  const { code, finished } = await runTrainingCli({
+  return {
     task, options, storage, out, resumeFrom: ckpt, earlierRun, rateLabel: 'img/s',
     resumeCommand: `loom train --task fashion-mnist --out ${out} --resume`,
     header: (parameters) => {
@@ -163,6 +167,5 @@ async function trainImages(v: Flags): Promise<number> {
           `augmentation ${aug}, seed ${options.seed} -> ${out}`,
       );
     },
-  });
-  return finished ? 0 : code;
+  };
 }

@@ -20,7 +20,7 @@ import { ForecastTask, type ForecastConfig } from '../../tasks/forecast/task.js'
 import type { TrainOptions } from '../../train/options.js';
 import { COVARIATES } from '../../data/calendar.js';
 import { num, scheduleFlag, requiredFlag, UsageError, type Command } from '../args.js';
-import { openRun, runTrainingCli, savedTrainOptions } from '../training-run.js';
+import { openRun, runTrainingCli, savedTrainOptions, type TrainingRun } from '../training-run.js';
 
 type Flags = Record<string, string | boolean | undefined>;
 
@@ -57,8 +57,8 @@ function onOff(raw: unknown, fallback: boolean): boolean {
   throw new UsageError(`--covariates must be on or off, got '${String(raw)}'`);
 }
 
-/** `loom train --task forecast`. */
-async function trainForecast(v: Flags): Promise<number> {
+/** The run that `loom train --task forecast` flags ask for (`loom import` starts one from other weights). */
+export function planForecastRun(v: Flags): TrainingRun {
   const modelFlag = typeof v.model === 'string' ? v.model : undefined;
   if (modelFlag !== undefined && !findForecastModel(modelFlag)) throw new UsageError(`unknown model '${modelFlag}'; --model takes ${FORECAST_MODELS.map((m) => m.name).join(', ')}`);
   const out = typeof v.out === 'string' ? v.out : join('runs', `forecast-${modelFlag ?? DEFAULT_FORECAST_MODEL}`);
@@ -116,7 +116,7 @@ async function trainForecast(v: Flags): Promise<number> {
   config.dataHash = hash;
   const task = new ForecastTask({ config, series, model, modelConfig, seed: options.seed });
 
-  const { code } = await runTrainingCli({
+  return {
     task: task as never,
     options,
     storage,
@@ -134,8 +134,7 @@ async function trainForecast(v: Flags): Promise<number> {
           `Adam lr ${options.lr}, ${options.schedule}, ${task.spec.recurrent ? 'BPTT' : `from ${config.fit}`}, seed ${options.seed} -> ${out}`,
       );
     },
-  });
-  return code;
+  };
 }
 
 /** The task of a forecast checkpoint, with its data read again. */
@@ -190,7 +189,7 @@ export const forecastTrainCommand: Command = {
   usage: 'loom train --task forecast [--model NAME] [--data FILE --date COL --value COL] [--horizon H] [--steps N] [--out DIR] [--resume]',
   options: forecastTrainOptions,
   help: forecastTrainHelp,
-  run: (v) => trainForecast(v),
+  run: async (v) => (await runTrainingCli(planForecastRun(v))).code,
 };
 
 export const forecastEvalCommand: Command = {

@@ -19,7 +19,7 @@ import {
 } from '../../tasks/g2p/index.js';
 import type { TrainOptions } from '../../train/options.js';
 import { num, scheduleFlag, UsageError, type Command } from '../args.js';
-import { openRun, runTrainingCli, savedTrainOptions } from '../training-run.js';
+import { openRun, runTrainingCli, savedTrainOptions, type TrainingRun } from '../training-run.js';
 
 /** The `data` setting of a run on the built-in dictionary. */
 export const CMUDICT = 'cmudict';
@@ -93,12 +93,13 @@ export const g2pTrainCommand: Command = {
     'eval-words N': 'validation words decoded by a periodic evaluation (default 500; the final one decodes all)',
     'checkpoint-every N': 'save a checkpoint every N steps, and always at the end (default 500)',
   },
-  run: (v) => trainG2P(v),
+  run: async (v) => (await runTrainingCli(planG2PRun(v))).code,
 };
 
 type Flags = Record<string, string | boolean | undefined>;
 
-async function trainG2P(v: Flags): Promise<number> {
+/** The run that `loom train --task g2p` flags ask for (`loom import` starts one from other weights). */
+export function planG2PRun(v: Flags): TrainingRun {
   const resuming = v.resume === true;
   const modelFlag = typeof v.model === 'string' ? v.model : undefined;
   if (modelFlag !== undefined && !findG2PModel(modelFlag)) throw new UsageError(`unknown model '${modelFlag}'; --model takes ${G2P_MODELS.map((m) => m.name).join(', ')}`);
@@ -168,7 +169,7 @@ async function trainG2P(v: Flags): Promise<number> {
 
   const dataName = typeof v.data === 'string' ? v.data : config.data === CMUDICT ? 'CMUdict' : config.data;
   const task = new G2PTask({ config: { ...config, data: config.data }, dictionary, model: spec.name, modelConfig, vocab, seed: options.seed });
-  const { code } = await runTrainingCli({
+  return {
     task, options, storage, out, resumeFrom: ckpt, earlierRun, rateLabel: 'phonemes/s',
     resumeCommand: `loom train --task g2p --out ${out} --resume`,
     header: (parameters) => {
@@ -183,8 +184,7 @@ async function trainG2P(v: Flags): Promise<number> {
           `label smoothing ${config.labelSmoothing}, seed ${options.seed} -> ${out}`,
       );
     },
-  });
-  return code;
+  };
 }
 
 /** The dictionary a checkpoint's task config names. */

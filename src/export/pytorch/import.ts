@@ -1,12 +1,15 @@
 /**
  * A state dict that PyTorch saved (a safetensors file: `safetensors.torch.save_file(net.state_dict())`,
- * model.py's `save`, or the model.safetensors of a Loom export) as a Loom char-lm checkpoint at step 0,
- * which `loom sample`, `loom eval` and `loom train --resume` accept.
+ * model.py's `save`, or the model.safetensors of a Loom export) as a Loom checkpoint at step 0, which
+ * the task's commands (`loom sample`, `loom eval`, `loom predict`, ...) and `loom train --resume` accept:
+ * `importCharLM` for the character LMs, `importTaskWeights` for any task's run (g2p, forecast,
+ * fashion-mnist), whose model the run's task builds.
  *
  * The weights must fit the model exactly: every key the model has, no other, each of the shape the
- * config implies; a mismatch is refused naming the key and what was expected. nn.MultiheadAttention's
- * names (`attn.in_proj_weight`, `attn.out_proj.*`) are read as the GPT's `attn.c_attn.*` / `attn.c_proj.*`,
- * and a tied head may come as either of its two keys (PyTorch's savers keep one of shared tensors).
+ * config implies; a mismatch is refused naming the key and what was expected. For the char-lm models,
+ * nn.MultiheadAttention's names (`attn.in_proj_weight`, `attn.out_proj.*`) are read as the GPT's
+ * `attn.c_attn.*` / `attn.c_proj.*`, and a tied head may come as either of its two keys (PyTorch's
+ * savers keep one of shared tensors).
  *
  * Browser-safe: bytes in, checkpoint files out.
  */
@@ -20,7 +23,9 @@ import { fromSafeTensor } from '../../io/tensors.js';
 import { Adam, AdamW } from '../../optim/adam.js';
 import type { CharLMConfig } from '../../tasks/char-lm/task.js';
 import type { ModelSpec } from '../../tasks/char-lm/models.js';
+import { initialCheckpoint } from '../../train/loop.js';
 import type { TrainOptions } from '../../train/options.js';
+import type { Task } from '../../train/task.js';
 
 /** nn.MultiheadAttention's parameter names and the GPT's. */
 const MHA_KEYS: [string, string][] = [
@@ -51,7 +56,7 @@ export function importCharLM(m: CharLMImport): CheckpointFiles {
   } catch (e) {
     throw new CheckpointError(`the ${m.spec.name} config ${JSON.stringify(config)} cannot be built: ${(e as Error).message}`);
   }
-  model.loadStateDict(fitState(m.bytes, m.file, model.stateDict(), m.spec.name, config, m.vocab.size));
+  model.loadStateDict(fitState(m.bytes, m.file, model.stateDict(), m.spec.name, config, { vocabSize: m.vocab.size, gptNames: true }));
   manualSeed(m.training.seed); // the generators a new run would start from
   const { optimizer, lr, weightDecay } = m.training;
   const opt = optimizer === 'adamw' ? new AdamW(model.parameters(), { lr, weightDecay }) : new Adam(model.parameters(), { lr }); // no moments yet
@@ -73,8 +78,28 @@ export function importCharLM(m: CharLMImport): CheckpointFiles {
   });
 }
 
-/** The file's tensors as the model's state dict, every key and shape checked against `own`. */
-function fitState(bytes: Uint8Array, file: string, own: Map<string, Tensor>, model: string, config: Record<string, unknown>, vocabSize: number): Map<string, Tensor> {
+export interface TaskWeightsImport {
+  /** The safetensors bytes and the file's name (for messages). */
+  bytes: Uint8Array;
+  file: string;
+  /** The run the weights start: its task builds the model, its options are what a resumed run trains with. */
+  task: Task<unknown, unknown, unknown>;
+  options: TrainOptions;
+}
+
+/** The checkpoint files (step 0) of the run `task`, `options` with the file's weights; throws a CheckpointError naming the file and key. */
+export function importTaskWeights({ bytes, file, task, options }: TaskWeightsImport): CheckpointFiles {
+  return initialCheckpoint(task, options, (own) => {
+    const { name, config } = task.describeModel();
+    return fitState(bytes, file, own, name, config, {});
+  });
+}
+
+/**
+ * The file's tensors as the model's state dict, every key and shape checked against `own`. With
+ * `gptNames`, nn.MultiheadAttention's names and a tied head saved once are read as the GPT's.
+ */
+function fitState(bytes: Uint8Array, file: string, own: Map<string, Tensor>, model: string, config: Record<string, unknown>, { vocabSize, gptNames = false }: { vocabSize?: number; gptNames?: boolean }): Map<string, Tensor> {
   let parsed;
   try {
     parsed = parseSafetensors(bytes, file);
@@ -84,11 +109,11 @@ function fitState(bytes: Uint8Array, file: string, own: Map<string, Tensor>, mod
   }
   const given = new Map<string, Tensor>();
   for (const [key, t] of parsed.tensors) {
-    const k = MHA_KEYS.reduce((name, [torch, loom]) => (name.endsWith(`.${torch}`) ? name.slice(0, -torch.length) + loom : name), key);
+    const k = !gptNames ? key : MHA_KEYS.reduce((name, [torch, loom]) => (name.endsWith(`.${torch}`) ? name.slice(0, -torch.length) + loom : name), key);
     if (!['F32', 'F16', 'BF16', 'F64'].includes(t.dtype)) throw new CheckpointError(`'${file}' holds '${key}' as ${t.dtype}, expected a float tensor (F32)`);
     given.set(k, fromSafeTensor(t, `${file}: ${key}`));
   }
-  if (config.tiedHead === true) {
+  if (gptNames && config.tiedHead === true) {
     const [wte, head] = [given.get('transformer.wte.weight'), given.get('lm_head.weight')];
     if (wte && !head) given.set('lm_head.weight', wte);
     if (head && !wte) given.set('transformer.wte.weight', head);
