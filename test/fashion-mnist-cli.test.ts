@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { PNG } from 'pngjs';
 import { FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, loadFashionMnist } from '../src/node.js';
+import { idx } from './helpers/fashion-subset.js';
 
 const LOOM = fileURLToPath(new URL('../../bin/loom.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'loom-fmnist-cli-'));
@@ -22,16 +23,6 @@ const skip = HAVE_DATA ? false : `${FASHION_MNIST_DIR} is absent (apt-get instal
 function loom(args: string[]) {
   const r = spawnSync(process.execPath, [LOOM, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, LOOM_THREADS: '1' } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** A u8 IDX file of `shape` with `values`. */
-function idx(shape: number[], values: number[]): Uint8Array {
-  const b = new Uint8Array(4 + 4 * shape.length + values.length);
-  b[2] = 0x08;
-  b[3] = shape.length;
-  shape.forEach((d, i) => new DataView(b.buffer).setUint32(4 + 4 * i, d, false));
-  b.set(values, 4 + 4 * shape.length);
-  return b;
 }
 
 /** The real test split, read once by the first test. */

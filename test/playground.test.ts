@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,10 +18,11 @@ import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { unzipSync } from 'fflate';
 import type { Page } from 'playwright-core';
-import { loadCharLM, loadCheckpoint, mobyDick } from '../src/node.js';
+import { FASHION_MNIST_DIR, loadCharLM, loadCheckpoint, mobyDick } from '../src/node.js';
 import { browserMissing, launchChromium, type Browser } from './browser/chromium.js';
 import { buildPlayground, drawView, openPlayground, samplePage, shownNumber, trainSettings } from './browser/playground.js';
 import { startServer, type TestServer } from './browser/server.js';
+import { writeFashionSubset } from './helpers/fashion-subset.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const LOOM = join(REPO, 'bin/loom.js');
@@ -47,6 +48,8 @@ async function someView(page: Page): Promise<string | undefined> {
   const views = await page.$$eval('section[data-testid^=view-]', (els) => els.map((e) => e.getAttribute('data-testid')!.slice('view-'.length)));
   return views.find((v) => v === 'positional-encoding') ?? views[0];
 }
+
+const noFashion = existsSync(FASHION_MNIST_DIR) ? false : `no ${FASHION_MNIST_DIR} (apt-get install dataset-fashion-mnist)`;
 
 describe('the playground', { skip: browserMissing() }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'loom-playground-'));
@@ -77,7 +80,13 @@ describe('the playground', { skip: browserMissing() }, () => {
       await loomAsync('train', '--task', 'g2p', '--model', 'lstm-attention', '--data', join(dir, 'tiny.dict'), '--steps', '2', '--batch', '4', '--embed', '8', '--hidden', '8',
         '--eval-every', '0', '--out', join(dir, 'g2p-run'));
     };
-    [site, browser] = await Promise.all([buildPlayground(dir), launchChromium(), cliRun(), g2pRun()]);
+    // a vit run, for the patches view (on 64 Fashion-MNIST images, when Debian's data is installed)
+    const vitRun = async () => {
+      if (noFashion) return;
+      const data = writeFashionSubset(join(dir, 'fashion'), 64, 16);
+      await loomAsync('train', '--task', 'fashion-mnist', '--model', 'vit', '--data', data, '--steps', '2', '--batch', '8', '--eval-every', '0', '--test-images', '16', '--out', join(dir, 'vit-run'));
+    };
+    [site, browser] = await Promise.all([buildPlayground(dir), launchChromium(), cliRun(), g2pRun(), vitRun()]);
     server = await startServer({ '/play/': site });
     url = `${server.origin}/play/`;
     plain = openPlayground(browser, `${server.origin}/plain/play/`);
@@ -242,6 +251,21 @@ describe('the playground', { skip: browserMissing() }, () => {
     // the forecast view: AR(28) on the births series the build put beside the page
     assert.equal(await drawView(page, 'forecast'), 'drawn');
     assert.match((await page.textContent('[data-testid=view-forecast]'))!, /us-births/);
+    assert.deepEqual(errors, [], log.join('\n'));
+  });
+
+  test('a fashion-mnist vit checkpoint opens for the patches view, which draws its attention over a Fashion-MNIST test image the build bundled', { skip: noFashion }, async () => {
+    const { page, errors, log } = shared;
+    assert.ok(statSync(join(site, 'fashion-mnist-samples.json')).size > 10_000, 'the build put the test images beside the page');
+    const vit = join(dir, 'vit-run', 'checkpoint');
+    await page.setInputFiles('[data-testid=open]', readdirSync(vit).map((f) => join(vit, f)));
+    await page.waitForFunction(() => document.querySelector('[data-testid=status]')!.textContent!.startsWith('Opened a ViT (step 2)'), undefined, { timeout: 10_000 });
+    await page.fill('[data-testid=views-prompt]', 'bag');
+    assert.equal(await drawView(page, 'patches'), 'drawn');
+    const caption = (await page.textContent('[data-testid=view-patches]'))!;
+    assert.match(caption, /the ViT cuts Fashion-MNIST test image \d+ \(Bag\), 28 × 28, into 4 × 4 patches of 7 × 7/);
+    assert.match(caption, /It reads (T-shirt\/top|Trouser|Pullover|Dress|Coat|Sandal|Shirt|Sneaker|Bag|Ankle boot) \d+%/, 'with the class names of the checkpoint');
+    await page.fill('[data-testid=views-prompt]', '');
     assert.deepEqual(errors, [], log.join('\n'));
   });
 });

@@ -7,13 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { FASHION_MNIST_DIR, loadFashionMnist } from '../src/data/fashion-mnist.js';
+import { FASHION_MNIST_DIR } from '../src/data/fashion-mnist.js';
 import { cmudictPath } from '../src/data/pronunciations-node.js';
+import { writeFashionSubset } from './helpers/fashion-subset.js';
 
 const LOOM = fileURLToPath(new URL('../../bin/loom.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'loom-task-import-'));
@@ -78,19 +79,7 @@ describe('loom import --task NAME --from pytorch', () => {
 
   const skip = existsSync(FASHION_MNIST_DIR) ? false : `no Fashion-MNIST in ${FASHION_MNIST_DIR} (apt-get install dataset-fashion-mnist)`;
   test('fashion-mnist (cnn): the same round trip on a folder of 64 training and 64 test images', { skip }, () => {
-    const data = join(dir, 'images');
-    mkdirSync(data);
-    const idx = (dims: number, shape: number[], bytes: ArrayLike<number>) => {
-      const head = Buffer.alloc(4 + 4 * shape.length);
-      head.writeUInt32BE(0x800 + dims, 0); // unsigned bytes, then the number of dims
-      shape.forEach((n, i) => head.writeUInt32BE(n, 4 + 4 * i));
-      return Buffer.concat([head, Buffer.from(Array.from(bytes))]);
-    };
-    for (const [split, prefix] of [['train', 'train'], ['test', 't10k']] as const) {
-      const d = loadFashionMnist({ split });
-      writeFileSync(join(data, `${prefix}-images-idx3-ubyte`), idx(3, [64, 28, 28], Array.from(d.images.subarray(0, 64 * 784), (v) => Math.round(v * 255))));
-      writeFileSync(join(data, `${prefix}-labels-idx1-ubyte`), idx(1, [64], d.labels.subarray(0, 64)));
-    }
+    const data = writeFashionSubset(join(dir, 'images'), 64, 64);
     roundTrip('fashion-mnist', 'fashion', ['--model', 'cnn', '--data', data, '--batch', '16', '--eval-every', '0'], 3, ['--images', '64']);
   });
 });

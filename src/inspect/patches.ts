@@ -3,13 +3,13 @@
  * the last block's attention from the class token to each patch, per head, and the attention rollout
  * over all blocks, each a (g x g) grid over the image's patches, with the class probabilities.
  * The ViT comes in `ctx.vit` (a fresh seeded, untrained one when absent, and the data says so); the
- * image in params (else a drawn test picture, a pair of trousers).
+ * image in params, with its name for the caption (else a drawn test picture, a pair of trousers).
  */
 import { fromArray } from '../core/creation.js';
 import { Generator } from '../core/random.js';
 import { ViT, defaultViTConfig } from '../models/vision/vit.js';
 import { vitAttention } from '../models/vision/vit-attention.js';
-import { inEval, intParam, matrices, rows, type InspectContext } from './context.js';
+import { inEval, intParam, matrices, rows, stringParam, type InspectContext } from './context.js';
 
 export interface PatchesData {
   source: string;
@@ -19,6 +19,8 @@ export interface PatchesData {
   grid: number;
   /** The image, imageSize rows of imageSize values in [0, 1]. */
   image: number[][];
+  /** What the image is, e.g. `Fashion-MNIST test image 0 (Ankle boot)`. */
+  imageName: string;
   /** heads[h][i][j]: head h's attention from the class token to patch (i, j), last block. */
   heads: number[][][];
   /** Attention rollout over every block, g x g, summing to 1. */
@@ -40,7 +42,10 @@ function trousers(S: number): Float32Array {
   return img;
 }
 
-/** params: image (imageSize^2 numbers in [0, 1], row by row; default a drawn pair of trousers), seed (default 0) of the fresh ViT. */
+/**
+ * params: image (imageSize^2 numbers in [0, 1], row by row; default a drawn pair of trousers) and
+ * imageName (what it is, for the caption), seed (default 0) of the fresh ViT.
+ */
 export function inspectPatches(ctx: InspectContext, params: Record<string, unknown>): PatchesData {
   const seed = intParam(params, 'seed', 0, 0);
   const vit = ctx.vit?.model ?? new ViT(defaultViTConfig, { generator: new Generator(seed) });
@@ -57,6 +62,7 @@ export function inspectPatches(ctx: InspectContext, params: Record<string, unkno
       source: ctx.vit ? 'the ViT' : 'a fresh untrained ViT (no ViT was given)',
       imageSize: S, patchSize: P, grid: S / P,
       image: rows(fromArray(pixels, [S, S])),
+      imageName: given ? stringParam(params, 'imageName', 'the given image') : 'a drawn pair of trousers',
       heads: matrices(maps.clsAttention.select(0, 0)),
       rollout: rows(maps.rollout.select(0, 0)),
       probs,

@@ -35,6 +35,7 @@ import {
   type LanguageModel,
   type ProgressEvent,
   type TrainOptions,
+  type ViT,
 } from 'loom-nn';
 /** What a CharLMTask is built from (the type is not exported by the entry). */
 type CharLMTaskOptions = ConstructorParameters<typeof CharLMTask>[0];
@@ -78,7 +79,7 @@ let pauseRequested = false;
  * grapheme-to-phoneme model (`g2p`, the alignment view) and ViT (`vit`, the patches view), and the
  * births forecaster (`forecast`), made on the first forecast view.
  */
-const extras: { g2p?: unknown; vit?: { model: unknown; classes?: readonly string[] }; forecast?: ForecastTask } = {};
+const extras: { g2p?: unknown; vit?: { model: ViT; classes?: readonly string[] }; forecast?: ForecastTask } = {};
 
 /**
  * The forecast view's model: AR(28) fitted by least squares (closed form, no training) to the US births
@@ -94,6 +95,35 @@ async function birthsForecaster(): Promise<ForecastTask> {
   const task = new ForecastTask({ series: { name, start: first, values: Float64Array.from(values) }, config: forecastDefaults('ar'), model: 'ar', seed: 0 });
   task.createModel();
   return task;
+}
+
+/** A Fashion-MNIST test image of the site's samples, one per class, with its name. */
+interface FashionSample {
+  index: number;
+  label: number;
+  name: string;
+  /** 784 values, 0-255. */
+  pixels: number[];
+}
+
+/** The site's Fashion-MNIST test images for the patches view, or null when the build had no data. */
+let fashionSamples: Promise<FashionSample[] | null> | undefined;
+function loadFashionSamples(): Promise<FashionSample[] | null> {
+  fashionSamples ??= fetch(new URL('../fashion-mnist-samples.json', scope.location.href)).then((res) => (res.ok ? (res.json() as Promise<FashionSample[]>) : null));
+  return fashionSamples;
+}
+
+/**
+ * The patches view's image: the sample whose class name starts with the views' text (`bag`, `Ankle`),
+ * or whose label is that number, else the first; none when the site has no samples or the ViT reads
+ * images of another size than their 28 x 28.
+ */
+async function patchesImage(text: unknown, side: number): Promise<Record<string, unknown>> {
+  const samples = await loadFashionSamples();
+  if (!samples?.length || side !== 28) return {};
+  const want = typeof text === 'string' ? text.trim().toLowerCase() : '';
+  const s = samples.find((x) => want !== '' && (x.name.toLowerCase().startsWith(want) || String(x.label) === want)) ?? samples[0];
+  return { image: s.pixels.map((v) => v / 255), imageName: `Fashion-MNIST test image ${s.index} (${s.name})` };
 }
 
 scope.onmessage = async (e) => {
@@ -261,7 +291,7 @@ async function open(files: FileBytes[]): Promise<void> {
   if (ckpt.meta.task === 'fashion-mnist') {
     const image = loadImageClassifier(ckpt);
     if (image.spec.name !== 'vit') throw new Error(`the opened fashion-mnist checkpoint holds a ${image.spec.name}; the patches view needs a vit`);
-    extras.vit = { model: image.model, classes: image.config.classes };
+    extras.vit = { model: image.model as ViT, classes: image.config.classes };
     post({ type: 'attached', what: `a ViT (step ${ckpt.meta.step}) for the patches view` });
     return;
   }
@@ -282,6 +312,7 @@ async function inspect(name: string, params: Record<string, unknown>): Promise<v
   if (!current) throw new Error('there is no model yet: train one or open a checkpoint');
   const { lm, vocab, info } = current;
   if (name === 'forecast') extras.forecast ??= await birthsForecaster();
+  if (name === 'patches') params = { ...params, ...(await patchesImage(params.prompt, extras.vit?.model.config.imageSize ?? 28)) };
   const wasTraining = lm.module.training;
   try {
     const data = await inspector({ model: lm, modelName: info.model, vocab, text: corpus.text, ...extras }, params);

@@ -2,7 +2,7 @@
 import type { View } from '../view-contract.js';
 import { drawn, expect, figure, label, row } from './draw.js';
 
-interface Data { source: string; imageSize: number; patchSize: number; grid: number; image: number[][]; heads: number[][][]; rollout: number[][]; probs: number[]; classes: string[] | null; predicted: number }
+interface Data { source: string; imageSize: number; patchSize: number; grid: number; image: number[][]; imageName: string; heads: number[][][]; rollout: number[][]; probs: number[]; classes: string[] | null; predicted: number }
 
 /** The image in grey, each patch tinted red by its weight (scaled to the largest). */
 function overlay(d: Data, weights: number[][] | null, title: string): HTMLCanvasElement {
@@ -48,7 +48,7 @@ export const view: View = {
     const top = d.probs.map((p, i) => [p, i] as const).sort((a, b) => b[0] - a[0]).slice(0, 3);
     const fig = figure(
       el,
-      `${d.source} cuts the ${d.imageSize} × ${d.imageSize} image into ${d.grid} × ${d.grid} patches of ${d.patchSize} × ${d.patchSize}. ` +
+      `${d.source} cuts ${d.imageName}, ${d.imageSize} × ${d.imageSize}, into ${d.grid} × ${d.grid} patches of ${d.patchSize} × ${d.patchSize}. ` +
         'Red: how much the class token attends to each patch in each head of the last block, and rolled out through every block (Abnar & Zuidema). ' +
         `It reads ${top.map(([p, i]) => `${name(i)} ${(100 * p).toFixed(0)}%`).join(', ')}.`,
     );
