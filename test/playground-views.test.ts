@@ -28,6 +28,7 @@ import {
   LSTMAttention, SymbolVocab, G2PPredictor, ForecastTask, ViT,
 } from '/dist/src/index.js';
 import { VIEWS } from ${JSON.stringify(join(REPO, 'web/src/views/index.ts'))};
+import { snapshot } from ${JSON.stringify(join(REPO, 'web/src/views/snapshot.ts'))};
 
 const importedAt = performance.now();
 const text = ${JSON.stringify(
@@ -93,45 +94,6 @@ const params = {
   forecast: { days: 90 },
   patches: {},
 };
-
-/**
- * The view as laid out in the page, as a PNG data URL: its canvases and SVGs drawn where they are, its
- * caption, labels and pickers written where they are (a screenshot made of what the view drew).
- */
-async function snapshot(el) {
-  const box = el.getBoundingClientRect();
-  const out = document.createElement('canvas');
-  out.width = Math.ceil(el.scrollWidth);
-  out.height = Math.ceil(el.scrollHeight);
-  const g = out.getContext('2d');
-  g.fillStyle = '#fff';
-  g.fillRect(0, 0, out.width, out.height);
-  const at = (e) => { const r = e.getBoundingClientRect(); return [r.left - box.left, r.top - box.top, r.width, r.height]; };
-  for (const e of el.querySelectorAll('canvas, svg, figcaption, .view-label, label')) {
-    const [x, y, w, h] = at(e);
-    if (e instanceof HTMLCanvasElement) g.drawImage(e, x, y, w, h);
-    else if (e instanceof SVGSVGElement) {
-      const img = new Image();
-      const url = URL.createObjectURL(new Blob([new XMLSerializer().serializeToString(e)], { type: 'image/svg+xml' }));
-      await new Promise((ok, fail) => { img.onload = ok; img.onerror = () => fail(new Error('an SVG does not rasterise')); img.src = url; });
-      g.drawImage(img, x, y, w, h);
-    } else {
-      const style = getComputedStyle(e);
-      g.font = style.fontWeight + ' ' + style.fontSize + ' ' + style.fontFamily;
-      g.fillStyle = '#222';
-      const lh = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.2;
-      const text = e instanceof HTMLLabelElement ? e.firstChild.textContent + (e.querySelector('select')?.selectedOptions[0]?.text ?? '') : e.textContent;
-      let line = '';
-      let ly = y + lh * 0.8;
-      for (const word of text.split(' ')) {
-        const next = line ? line + ' ' + word : word;
-        if (g.measureText(next).width > w && line) { g.fillText(line, x, ly); ly += lh; line = word; } else line = next;
-      }
-      g.fillText(line, x, ly);
-    }
-  }
-  return out.toDataURL('image/png');
-}
 
 const result = { views: {}, expected: {}, ms: {} };
 const t0 = performance.now();
