@@ -14,7 +14,7 @@ test('loom bench --browser prints the same JSON line as loom bench, measured in 
   const [first, where] = r.stdout.split('\n');
   const figures = JSON.parse(first) as Record<string, number | null>;
   // Chromium has relaxed SIMD: the page runs loom-relaxed.wasm, measured against its FMA ceiling
-  assert.deepEqual(Object.keys(figures), [...BENCH_KEYS, 'simd', 'wasm_fma_peak_gflops', 'sgemm512_fraction_of_peak', ...BENCH_KEYS.map((k) => `${k}_ref`)]);
+  assert.deepEqual(Object.keys(figures), [...BENCH_KEYS, 'simd', 'wasm_fma_peak_gflops', 'sgemm512_fraction_of_peak', 'gpt_large_fraction_of_peak', ...BENCH_KEYS.map((k) => `${k}_ref`)]);
   assert.equal(figures.simd, 'relaxed');
   assert.ok(figures.wasm_fma_peak_gflops! > 0.1 && figures.sgemm512_fraction_of_peak! > 0, first);
   assert.ok(figures.sgemm512_gflops! > 0.1, `sgemm512_gflops = ${figures.sgemm512_gflops}`);

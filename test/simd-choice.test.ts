@@ -97,7 +97,8 @@ test('loom bench names the build that ran and measures sgemm512 against its ceil
     });
     assert.equal(r.status, 0, r.stderr);
     const figures = JSON.parse(r.stdout.split('\n')[0]) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(figures).slice(-3), ['simd', key, 'sgemm512_fraction_of_peak']);
+    assert.deepEqual(Object.keys(figures).slice(-4), ['simd', key, 'sgemm512_fraction_of_peak', 'gpt_large_fraction_of_peak']);
+    assert.equal(figures.gpt_large_fraction_of_peak, null); // not asked for
     assert.equal(figures.simd, simd);
     const [peak, fraction] = [figures[key] as number, figures.sgemm512_fraction_of_peak as number];
     assert.ok(peak > 0.1 && fraction > 0 && fraction < 1.5, r.stdout);

@@ -26,7 +26,7 @@ import { clipGradNorm } from '../optim/clip.js';
 const V = 65;
 
 /** The keys of WORKLOADS.md, in its order. */
-export const BENCH_KEYS = ['sgemm512_gflops', 'lstm_train_tok_s', 'gpt_train_tok_s', 'gru_generate_tok_s', 'cnn_train_img_s', 'rss_mb'] as const;
+export const BENCH_KEYS = ['sgemm512_gflops', 'lstm_train_tok_s', 'gpt_train_tok_s', 'gru_generate_tok_s', 'gpt_large_train_tok_s', 'cnn_train_img_s', 'rss_mb'] as const;
 export type BenchKey = (typeof BENCH_KEYS)[number];
 
 /** Warm-up and timed repetitions of a workload. */
@@ -35,9 +35,18 @@ export interface Reps {
   timed: number;
 }
 
-/** Repetitions per workload: as torch_anchor.py for the fast kernels, a minimum for the reference. */
-export const FAST: Record<'sgemm' | 'train' | 'generate', Reps> = { sgemm: { warm: 3, timed: 50 }, train: { warm: 3, timed: 10 }, generate: { warm: 20, timed: 20 } };
-export const SLOW: Record<'sgemm' | 'train' | 'generate', Reps> = { sgemm: { warm: 1, timed: 2 }, train: { warm: 1, timed: 1 }, generate: { warm: 1, timed: 1 } };
+/**
+ * Repetitions per workload: as torch_anchor.py for the fast kernels, a minimum for the reference. The
+ * large GPT's step takes seconds on the fast kernels (minutes on the reference), so it gets fewer: one
+ * warm-up and the median of 3 steps (torch_anchor.py: 3 and 10), and one step without warm-up on the
+ * reference.
+ */
+export const FAST: Record<'sgemm' | 'train' | 'trainLarge' | 'generate', Reps> = {
+  sgemm: { warm: 3, timed: 50 }, train: { warm: 3, timed: 10 }, trainLarge: { warm: 1, timed: 3 }, generate: { warm: 20, timed: 20 },
+};
+export const SLOW: typeof FAST = {
+  sgemm: { warm: 1, timed: 2 }, train: { warm: 1, timed: 1 }, trainLarge: { warm: 0, timed: 1 }, generate: { warm: 1, timed: 1 },
+};
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -88,17 +97,45 @@ export function lstmStep(): () => void {
   };
 }
 
-/** GPT: vocab 65, 4 pre-LN layers, 4 heads, d 128, FFN 512 GELU, learned positions, causal; B 16, T 128; AdamW. */
-export function gptStep(): () => void {
-  const [B, T] = [16, 128];
+/** The two GPT workloads of WORKLOADS.md: batch, sequence (= block), layers, heads, width (FFN 4x, GELU). */
+export interface GPTShape {
+  B: number;
+  T: number;
+  nLayer: number;
+  nHead: number;
+  nEmbd: number;
+}
+
+/** gpt_train_tok_s: 4 layers, 4 heads, d 128, FFN 512; B 16, T 128. */
+export const GPT_SMALL: GPTShape = { B: 16, T: 128, nLayer: 4, nHead: 4, nEmbd: 128 };
+/** gpt_large_train_tok_s (nanoGPT's character-level Shakespeare size): 6 layers, 6 heads, d 384, FFN 1536; B 8, T 256. */
+export const GPT_LARGE: GPTShape = { B: 8, T: 256, nLayer: 6, nHead: 6, nEmbd: 384 };
+
+/**
+ * Model FLOPs of one training step per token (forward and backward), as PaLM counts them (Chowdhery
+ * et al. 2022, appendix B; nanoGPT's `estimate_mfu`): 6N for the matmul weights N, each used in one
+ * forward product (2 FLOPs a weight) and two backward ones (input and weight gradients), plus
+ * 12 * nLayer * T * d for attention's two products, Q K^T and P V (2 * 2 * T * d a token forward, 3x
+ * with backward), counted over the full T x T as the convention is although the causal half is masked.
+ * N = nLayer * 12 d^2 (c_attn 3d^2, c_proj d^2, c_fc and the MLP's c_proj 4d^2 each) + d * V for the
+ * head; the embeddings are lookups, and biases, LayerNorm, GELU, softmax and AdamW are left out.
+ *   GPT_LARGE: 6 (6 * 12 * 384^2 + 384 * 65) + 12 * 6 * 256 * 384 = 70,928,640 FLOPs a token.
+ */
+export function gptTrainFlopsPerToken({ T, nLayer, nEmbd: d }: GPTShape): number {
+  const N = nLayer * 12 * d * d + d * V;
+  return 6 * N + 12 * nLayer * T * d;
+}
+
+/** GPT: vocab 65, pre-LN layers, FFN 4d GELU, learned positions, causal; AdamW. */
+export function gptStep({ B, T, nLayer, nHead, nEmbd }: GPTShape = GPT_SMALL): () => void {
   // torch_anchor.py's model: untied head, biases everywhere (its head has a bias; this one has none)
-  const model = new GPT({ vocabSize: V, blockSize: T, nLayer: 4, nHead: 4, nEmbd: 128, dropout: 0, tiedHead: false, bias: true });
+  const model = new GPT({ vocabSize: V, blockSize: T, nLayer, nHead, nEmbd, dropout: 0, tiedHead: false, bias: true });
   const opt = new AdamW(model.parameters(), { lr: 1e-3 });
   const x = randint(0, V, [B, T]);
   const y = randint(0, V, [B, T]);
   return () => {
     opt.zeroGrad();
-    const loss = crossEntropy(model.forward(x).reshape(-1, V), y.reshape(-1));
+    const loss = crossEntropy(model.forward(x).reshape(-1, V), y.reshape(-1)); // logits (B, T, V)
     loss.backward();
     opt.step();
   };
@@ -180,14 +217,19 @@ export async function runAll(reps: typeof FAST, only: Set<string> | null, log: (
     log(`lstm train: ${(s * 1e3).toFixed(1)} ms per step`);
   }
   if (want('gpt_train_tok_s')) {
-    const s = await time(gptStep(), reps.train, pause);
-    out.gpt_train_tok_s = (16 * 128) / s;
+    const s = await time(gptStep(GPT_SMALL), reps.train, pause);
+    out.gpt_train_tok_s = (GPT_SMALL.B * GPT_SMALL.T) / s;
     log(`gpt train: ${(s * 1e3).toFixed(1)} ms per step`);
   }
   if (want('gru_generate_tok_s')) {
     const s = await time(gruGenerateStep(), reps.generate, pause);
     out.gru_generate_tok_s = 200 / s;
     log(`gru generate: ${(s * 1e3).toFixed(1)} ms per 200 tokens`);
+  }
+  if (want('gpt_large_train_tok_s')) {
+    const s = await time(gptStep(GPT_LARGE), reps.trainLarge, pause);
+    out.gpt_large_train_tok_s = (GPT_LARGE.B * GPT_LARGE.T) / s;
+    log(`gpt large train: ${(s * 1e3).toFixed(1)} ms per step (median of ${reps.trainLarge.timed})`);
   }
   if (want('cnn_train_img_s')) {
     const s = await time(cnnStep(), reps.train, pause);

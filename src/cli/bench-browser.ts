@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Figures } from '../bench/workloads.js';
 import { UsageError } from './args.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -25,8 +26,8 @@ export interface BrowserBench {
   where: string;
   /** The page's build of the kernels and its ceiling (backends/wasm/peak.ts). */
   peak: { gflops: number; simd: 'plain' | 'relaxed' };
-  /** sgemm512_gflops unrounded, for the fraction of the peak. */
-  sgemm: number | null;
+  /** The figures unrounded, for the fractions of the peak. */
+  raw: Figures;
 }
 
 export async function benchInBrowser(only: string[] | null, quick: boolean): Promise<BrowserBench> {
@@ -65,11 +66,11 @@ export async function benchInBrowser(only: string[] | null, quick: boolean): Pro
         const pause = () => new Promise((resolve) => setTimeout(resolve, 0));
         const figures = await w.runAll(quick ? w.SLOW : w.FAST, only ? new Set(only) : null, (s: string) => details.push(s), undefined, pause);
         const peak = simdPeak(backend()) as { gflops: number; simd: 'plain' | 'relaxed' };
-        return { figures: w.fmtFigures(figures) as Record<string, number | null>, details, backend: backend().name as string, peak, sgemm: figures.sgemm512_gflops as number | null };
+        return { figures: w.fmtFigures(figures) as Record<string, number | null>, details, backend: backend().name as string, peak, raw: figures as Figures };
       },
       [only, quick] as const,
     );
-    return { figures: run.figures, details: run.details, peak: run.peak, sgemm: run.sgemm, where: `Chromium ${context.browser()?.version() ?? ''}, ${run.backend}`.replace('Chromium , ', 'Chromium, ') };
+    return { figures: run.figures, details: run.details, peak: run.peak, raw: run.raw, where: `Chromium ${context.browser()?.version() ?? ''}, ${run.backend}`.replace('Chromium , ', 'Chromium, ') };
   } finally {
     await context.close();
     rmSync(profile, { recursive: true, force: true });
