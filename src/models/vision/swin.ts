@@ -134,7 +134,10 @@ export class WindowAttention extends Module {
       if (mask.ndim !== 3 || B_ % nW !== 0 || mask.shape[1] !== N || mask.shape[2] !== N)
         throw new Error(`WindowAttention: mask ${fmt(mask.shape)} does not fit input ${fmt(x.shape)} (expected (nW, ${N}, ${N}) with B_ a multiple of nW)`);
       const win = (t: Tensor) => t.reshape([B_ / nW, nW, h, N, C / h]); // (B, nW, h, N, hd)
-      out = attention(win(q), win(k), win(v), { masks: [bias, mask.unsqueeze(1)], scale: this.scale, needWeights: false })[0];
+      // bias + mask as one (nW, h, N, N) float mask, formed once per call: the scores' batch (B, nW, h)
+      // then collapses to (B, nW h) with one stride, and the kernel adds one mask in one pass
+      const biasAndMask = bias.unsqueeze(0).add(mask.unsqueeze(1)); // (nW, h, N, N)
+      out = attention(win(q), win(k), win(v), { masks: [biasAndMask], scale: this.scale, needWeights: false })[0];
       out = out.reshape([B_, h, N, C / h]);
     } else out = attention(q, k, v, { masks: [bias], scale: this.scale, needWeights: false })[0]; // (B_, h, N, hd)
     return this.proj.forward(out.transpose(1, 2).reshape([B_, N, C])); // (B_, N, C)

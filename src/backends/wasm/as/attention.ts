@@ -15,6 +15,33 @@ function applyMask(s: f64, kind: i32, at: usize): f64 {
   return s;
 }
 
+// @ts-ignore: decorator
+@inline
+function addFloatMaskPair(s: v128, at: usize): v128 {
+  const sum = f64x2.add(s, f64x2.promote_low_f32x4(v128.load64_zero(at)));
+  return v128.bitselect(s, sum, f64x2.eq(s, f64x2.splat(-Infinity))); // -inf stays, as in the scalar loop
+}
+
+/**
+ * Columns [0, S) of one score row, two at a time in float64 lanes (the scalar loop's operations, so its
+ * bits), when every mask present is float with contiguous columns (a bias, Swin's window masks). Returns
+ * the first column left for the scalar loop.
+ */
+// @ts-ignore: decorator
+@inline
+function floatMaskedPairs(pr: usize, S: i32, scale: f64, kindA: i32, ra: usize, kindB: i32, rb: usize): i32 {
+  const sc = f64x2.splat(scale);
+  let j = 0;
+  for (; j + 2 <= S; j += 2) {
+    const o = <usize>j << 2;
+    let s = f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(pr + o)), sc);
+    if (kindA == MASK_FLOAT) s = addFloatMaskPair(s, ra + o);
+    if (kindB == MASK_FLOAT) s = addFloatMaskPair(s, rb + o);
+    v128.store64_lane(pr + o, f32x4.demote_f64x2_zero(s), 0);
+  }
+  return j;
+}
+
 /**
  * Score rows [start, end) of N = n0 * n1 stacked (L, S) matrices at p: s = s * scale, then mask A, then
  * mask B (until s is -inf), rounded to f32 once. A mask: kind (0 none, 1 bool u8, 2 float f32), the byte
@@ -27,6 +54,7 @@ export function maskScores(
 ): void {
   const wa: i32 = kindA == MASK_BOOL ? 1 : 4;
   const wb: i32 = kindB == MASK_BOOL ? 1 : 4;
+  const pairs = (kindA == MASK_NONE || (kindA == MASK_FLOAT && aCol == 1)) && (kindB == MASK_NONE || (kindB == MASK_FLOAT && bCol == 1));
   for (let row = start; row < end; row++) {
     const n = row / L;
     const i = row % L;
@@ -34,7 +62,7 @@ export function maskScores(
     const ra = a + <usize>((j0 * a0 + j1 * a1 + i * aRow) * wa);
     const rb = b + <usize>((j0 * b0 + j1 * b1 + i * bRow) * wb);
     const pr = p + ((<usize>row * <usize>S) << 2);
-    for (let j = 0; j < S; j++) {
+    for (let j = pairs ? floatMaskedPairs(pr, S, scale, kindA, ra, kindB, rb) : 0; j < S; j++) {
       let s = <f64>load<f32>(pr + (<usize>j << 2)) * scale;
       if (s != -Infinity) s = applyMask(s, kindA, ra + <usize>(j * aCol * wa));
       if (s != -Infinity) s = applyMask(s, kindB, rb + <usize>(j * bCol * wb));
