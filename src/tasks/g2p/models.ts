@@ -2,8 +2,10 @@
  * The models of the g2p task, by name, each with its typed config defaults and training defaults.
  *
  *   name             model
- *   transformer      encoder-decoder Transformer, sinusoidal positions, cached decoding (the default)
- *   lstm-attention   bidirectional LSTM encoder, LSTM decoder with additive (Bahdanau) attention
+ *   transformer      encoder-decoder Transformer, sinusoidal positions, cached decoding
+ *   lstm-attention   bidirectional LSTM encoder, LSTM decoder with additive (Bahdanau) attention (the default:
+ *                    5,000 steps reach validation WER 35.52% in 17 min 55 s on 2 cores, where the
+ *                    transformer's 2,500 steps reach 50.50% in 12 min 20 s)
  */
 import { defaultLSTMAttentionConfig, LSTMAttention, type LSTMAttentionConfig } from '../../models/lstm-attention.js';
 import { defaultSeq2SeqTransformerConfig, Seq2SeqTransformer, type Seq2SeqTransformerConfig } from '../../models/seq2seq-transformer.js';
@@ -46,12 +48,12 @@ export const G2P_MODELS: G2PModelSpec[] = [
     name: 'lstm-attention',
     summary: 'bidirectional LSTM encoder, LSTM decoder with additive attention',
     defaults: defaultLSTMAttentionConfig,
-    training: { steps: 2500, batch: 64, lr: 2e-3, warmup: 0, schedule: 'cosine', clip: 1, labelSmoothing: 0.1 },
+    training: { steps: 5000, batch: 64, lr: 2e-3, warmup: 0, schedule: 'cosine', clip: 1, labelSmoothing: 0.1 },
     create: (c) => new LSTMAttention(c),
   }),
 ];
 
-export const DEFAULT_G2P_MODEL = 'transformer';
+export const DEFAULT_G2P_MODEL = 'lstm-attention';
 
 export function findG2PModel(name: string): G2PModelSpec | undefined {
   return G2P_MODELS.find((m) => m.name === name);
