@@ -40,7 +40,8 @@ if (flags.help || !flags.runs) {
 /** What the page reads besides the checkpoints: a window of the book, the births series, one Fashion-MNIST test image. */
 function inputs() {
   const book = mobyDick();
-  const text = book.slice(book.indexOf('CHAPTER 1. Loomings.\n\nCall me Ishmael.'), book.indexOf('CHAPTER 1. Loomings.\n\nCall me Ishmael.') + 20_000);
+  const start = book.indexOf('CHAPTER 1. Loomings.\n\nCall me Ishmael.');
+  const text = book.slice(start, start + 20_000);
   const s = usBirths();
   const { images, labels } = loadFashionMnist({ split: 'test' });
   const bag = FASHION_MNIST_CLASSES.indexOf('Bag');

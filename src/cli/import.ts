@@ -5,17 +5,16 @@
  * character of TEXTFILE (as `loom train --data TEXTFILE` builds it), and TEXTFILE is what a resumed run
  * trains on. Keys and shapes that do not fit the model are refused by name (src/export/pytorch/import.ts).
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readTextFile, textHash } from '../data/corpus.js';
 import { CharVocab } from '../data/vocab.js';
 import { importCharLM } from '../export/pytorch/import.js';
-import { CheckpointError } from '../io/checkpoint.js';
 import { findModel, MODELS } from '../tasks/char-lm/index.js';
 import type { CharLMConfig } from '../tasks/char-lm/task.js';
 import { NodeRunStorage } from '../train/node-storage.js';
 import type { TrainOptions } from '../train/options.js';
 import { num, UsageError, type Command } from './args.js';
+import { readStateDictFile } from './task-import.js';
 import { modelConfigFromFlags } from './train.js';
 
 export const importCommand: Command = {
@@ -75,12 +74,7 @@ export const importCommand: Command = {
     if (storage.hasCheckpoint()) throw new UsageError(`--out '${v.out}' already holds a checkpoint (${storage.checkpointLocation}); import into a new directory`);
     const text = readTextFile(v.vocab);
     taskConfig.dataHash = textHash(text);
-    let bytes: Uint8Array;
-    try {
-      bytes = readFileSync(file);
-    } catch (e) {
-      throw new CheckpointError(`'${file}' cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
+    const bytes = readStateDictFile(file);
     const vocab = new CharVocab(text);
     storage.writeCheckpoint(importCharLM({ bytes, file, spec, modelConfig, vocab, taskConfig, training }));
     console.log(`wrote ${storage.checkpointLocation} (${spec.name}, vocabulary ${vocab.size}, step 0): loom sample --checkpoint ${v.out}, or loom train --out ${v.out} --resume --steps N`);

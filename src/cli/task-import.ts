@@ -15,6 +15,15 @@ import type { TrainingRun } from './training-run.js';
 
 type Flags = Record<string, string | boolean | undefined>;
 
+/** The bytes of the state-dict file `file`; a CheckpointError naming it when it cannot be read. */
+export function readStateDictFile(file: string): Uint8Array {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new CheckpointError(`'${file}' cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
 /** The import command of the task `task`, whose train command is `train` and whose flags plan a run with `plan`. */
 export function taskImportCommand(task: string, train: Command, plan: (v: Flags) => TrainingRun): Command {
   const { resume: _, ...options } = train.options;
@@ -40,13 +49,7 @@ export function taskImportCommand(task: string, train: Command, plan: (v: Flags)
       const [file] = positionals;
       const run = plan(v);
       if (run.earlierRun) throw new UsageError(`--out '${v.out}' already holds a checkpoint (${run.storage.checkpointLocation}); import into a new directory`);
-      let bytes: Uint8Array;
-      try {
-        bytes = readFileSync(file);
-      } catch (e) {
-        throw new CheckpointError(`'${file}' cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-      }
-      await run.storage.writeCheckpoint(importTaskWeights({ bytes, file, task: run.task, options: run.options }));
+      await run.storage.writeCheckpoint(importTaskWeights({ bytes: readStateDictFile(file), file, task: run.task, options: run.options }));
       console.log(`wrote ${run.storage.checkpointLocation} (${task}, ${run.task.describeModel().name}, step 0): loom eval --checkpoint ${v.out}, or loom train --out ${v.out} --resume`);
       return 0;
     },

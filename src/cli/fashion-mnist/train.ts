@@ -63,10 +63,7 @@ export const fashionTrainCommand: Command = {
     'eval-every N': 'test accuracy on 1,000 test images every N steps, 0 = only at the end (default: every epoch)',
     'checkpoint-every N': 'save a checkpoint every N steps, and always at the end (default 200)',
   },
-  run: async (v) => {
-    const { code, finished } = await runTrainingCli(planImageRun(v));
-    return finished ? 0 : code;
-  },
+  run: async (v) => (await runTrainingCli(planImageRun(v))).code,
 };
 
 /**
