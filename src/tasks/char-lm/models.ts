@@ -13,7 +13,7 @@
 import { CharRNN, charRNNDefaults, type CellType, type CharRNNConfig } from '../../models/char-rnn.js';
 import { GPT, type GPTConfig } from '../../models/gpt.js';
 import { MarkovLM, type MarkovConfig } from '../../models/markov.js';
-import { heapRefusal } from '../../core/memory.js';
+import { heapBlockBytes, heapRefusal } from '../../core/memory.js';
 import { gptLM, recurrentLM, windowLM, type LanguageModel } from './language-model.js';
 
 /** Training settings a model starts from; every one can be overridden by a CLI flag. */
@@ -54,8 +54,7 @@ export interface ModelSpec<C extends { vocabSize: number } = { vocabSize: number
   parameters(config: C): number;
 }
 
-/** The heap block that holds n float32 values. */
-const block = (n: number): number => 2 ** Math.max(6, Math.ceil(Math.log2(Math.max(n * 4, 1))));
+const block = heapBlockBytes;
 /** Logits (B, T, V), their log-softmax and gradient. */
 const logitBytes = (B: number, T: number, V: number): number => 3 * block(B * T * V);
 /** Tensors of (B, H) a recurrent cell keeps per time step, forward and backward (gates, states, their gradients). */
