@@ -2,7 +2,7 @@
 """The PyTorch twin of `loom train --task g2p`: the same model (lstm-attention: a bidirectional nn.LSTM
 encoder over packed letters, a bridge, an nn.LSTM decoder with input feeding and additive attention;
 transformer: embeddings + sinusoidal positions, nn.Transformer batch-first pre-LN, a linear output;
-the modules of `loom export --format pytorch`), the same data split and batches (dumped
+the same modules as `loom export --format pytorch` writes), the same data split and batches (dumped
 by scripts/g2p_export.mjs from Loom's G2PTask), the same optimizer (Adam, clip 1, linear warm-up then
 cosine to 0, as Loom's CosineWithWarmup), label smoothing, and the same greedy decoding and WER/PER
 scoring on the validation words. Needs Debian's python3-torch (run with /usr/bin/python3); the tests

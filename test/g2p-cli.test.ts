@@ -133,7 +133,8 @@ test('--preset long: lstm-attention at its default size for 16,000 steps; refuse
   const plan = (v: Record<string, string | boolean>) => planG2PRun({ data: DICT, out: join(dir, `preset-${Object.keys(v).join('-')}`), ...v });
   const long = plan({ preset: 'long' });
   assert.equal(long.options.steps, 16000);
-  assert.deepEqual(long.task.describeModel().config, { ...findG2PModel('lstm-attention')!.defaults, srcVocabSize: long.task.describeModel().config.srcVocabSize, tgtVocabSize: long.task.describeModel().config.tgtVocabSize });
+  const { srcVocabSize: _letters, tgtVocabSize: _phonemes, ...size } = long.task.describeModel().config as Record<string, unknown>;
+  assert.deepEqual(size, findG2PModel('lstm-attention')!.defaults);
   assert.equal(plan({ preset: 'long', steps: '20' }).options.steps, 20);
   assert.throws(() => plan({ preset: 'long', model: 'transformer' }), /^Error: --preset long is the lstm-attention model's; drop --model transformer/);
   assert.throws(() => plan({ preset: 'short' }), /^Error: --preset takes long, got 'short'/);

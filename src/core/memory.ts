@@ -60,7 +60,7 @@ function outOfMemory(bytes: number, why: string): OutOfMemoryError {
 }
 
 /** The heap block that holds n float32 values: the buddy allocator's power of two, at least 64 bytes. */
-export const heapBlockBytes = (n: number): number => 2 ** Math.max(6, Math.ceil(Math.log2(Math.max(n * 4, 1))));
+export const heapBlockBytes = (n: number): number => 2 ** Math.max(MIN_CLASS, Math.ceil(Math.log2(Math.max(n * 4, 1))));
 
 /**
  * The refusal of a run estimated to need `bytes` of tensor memory at its peak (`what`: e.g. `a training

@@ -13,7 +13,8 @@
 import { CharRNN, charRNNDefaults, type CellType, type CharRNNConfig } from '../../models/char-rnn.js';
 import { GPT, type GPTConfig } from '../../models/gpt.js';
 import { MarkovLM, type MarkovConfig } from '../../models/markov.js';
-import { heapBlockBytes, heapRefusal } from '../../core/memory.js';
+import { heapBlockBytes as block, heapRefusal } from '../../core/memory.js';
+import { logitBytes } from '../../train/memory-estimate.js';
 import { gptLM, recurrentLM, windowLM, type LanguageModel } from './language-model.js';
 
 /** Training settings a model starts from; every one can be overridden by a CLI flag. */
@@ -54,9 +55,6 @@ export interface ModelSpec<C extends { vocabSize: number } = { vocabSize: number
   parameters(config: C): number;
 }
 
-const block = heapBlockBytes;
-/** Logits (B, T, V), their log-softmax and gradient. */
-const logitBytes = (B: number, T: number, V: number): number => 3 * block(B * T * V);
 /** Tensors of (B, H) a recurrent cell keeps per time step, forward and backward (gates, states, their gradients). */
 const CELL_TENSORS: Record<CellType, number> = { rnn: 4, gru: 12, lstm: 12 };
 /** Gates packed in a cell's weights, as PyTorch packs them. */

@@ -10,7 +10,8 @@
 import { defaultLSTMAttentionConfig, LSTMAttention, type LSTMAttentionConfig } from '../../models/lstm-attention.js';
 import { defaultSeq2SeqTransformerConfig, Seq2SeqTransformer, type Seq2SeqTransformerConfig } from '../../models/seq2seq-transformer.js';
 import type { Seq2SeqModel } from '../../models/seq2seq.js';
-import { heapBlockBytes } from '../../core/memory.js';
+import { heapBlockBytes as block } from '../../core/memory.js';
+import { logitBytes } from '../../train/memory-estimate.js';
 
 export interface G2PTrainingDefaults {
   steps: number;
@@ -38,9 +39,6 @@ export interface G2PModelSpec<C extends Sized = Sized> {
   stepBytes(config: C, B: number, L: number): number;
 }
 
-const block = heapBlockBytes;
-/** Logits (B, T, V), their log-softmax and gradient. */
-const logitBytes = (B: number, T: number, V: number): number => 3 * block(B * T * V);
 
 function define<C extends Sized>(spec: G2PModelSpec<C>): G2PModelSpec {
   return spec as unknown as G2PModelSpec;
