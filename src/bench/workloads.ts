@@ -7,6 +7,7 @@ import { noGrad } from '../core/autograd.js';
 import { fromArray, randint, randn } from '../core/creation.js';
 import { heap } from '../core/memory.js';
 import { Generator, manualSeed } from '../core/random.js';
+import { scope } from '../core/storage.js';
 import type { Tensor } from '../core/tensor.js';
 import { CharRNN } from '../models/char-rnn.js';
 import { GPT } from '../models/gpt.js';
@@ -58,13 +59,13 @@ function median(xs: number[]): number {
 async function time(fn: () => void, { warm, timed }: Reps, pause: () => Promise<void>): Promise<number> {
   heap.collect(); // each workload starts without the previous one's garbage
   for (let i = 0; i < warm; i++) {
-    fn();
+    scope(fn);
     await pause();
   }
   const secs: number[] = [];
   for (let i = 0; i < timed; i++) {
     const t0 = performance.now();
-    fn();
+    scope(fn);
     secs.push((performance.now() - t0) / 1000);
     await pause(); // outside the timed call
   }

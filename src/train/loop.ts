@@ -21,6 +21,7 @@
  */
 import { heapRefusal, OutOfMemoryError } from '../core/memory.js';
 import { defaultGenerator, manualSeed } from '../core/random.js';
+import { scope } from '../core/storage.js';
 import type { Tensor } from '../core/tensor.js';
 import { checkpointOptimizerState, checkpointTensors, CheckpointError, encodeCheckpoint, loadCheckpointWeights, type Checkpoint, type CheckpointFiles } from '../io/checkpoint.js';
 import type { Module } from '../nn/module.js';
@@ -116,10 +117,14 @@ export async function train<Config, Batch, State>(
     onProgress({ kind: 'checkpoint', step });
   };
   const log = (record: MetricsRecord) => storage.appendMetrics(record);
-  /** `fn`, a part of training step step + 1; out of memory there, the last checkpoint stays. */
+  /**
+   * `fn`, a part of training step step + 1, in a `scope`: the step's activations, gradients of
+   * intermediates and batch go back to the heap when it returns (PyTorch frees them by reference count),
+   * instead of waiting for a forced collection. Out of memory there, the last checkpoint stays.
+   */
   const inStep = <T>(fn: () => T): T => {
     try {
-      return fn();
+      return scope(fn);
     } catch (e) {
       if (e instanceof OutOfMemoryError) throw new RunOutOfMemoryError(e, `in training step ${step + 1}`, savedStep);
       throw e;
@@ -146,14 +151,14 @@ export async function train<Config, Batch, State>(
   model.train();
   while (step < steps) {
     const lr = opt.paramGroups[0].lr;
-    const { batch, value, gradNorm } = inStep(() => {
+    const { items: batchItems, value, gradNorm } = inStep(() => {
       const batch = task.nextBatch();
       const loss = task.loss(batch);
       opt.zeroGrad();
       loss.backward();
       // clipping returns the norm before it; with clip = 0 an infinite bound only measures it
       const gradNorm = clip > 0 ? clipGradNorm(params, clip) : stopOnNonFinite ? clipGradNorm(params, Infinity) : undefined;
-      return { batch, value: loss.item(), gradNorm };
+      return { items: task.batchSize(batch), value: loss.item(), gradNorm };
     });
     if (stopOnNonFinite && !Number.isFinite(value)) throw new DivergenceError(step + 1, 'loss', value, savedStep);
     if (stopOnNonFinite && !Number.isFinite(gradNorm)) throw new DivergenceError(step + 1, 'gradient norm', gradNorm!, savedStep);
@@ -161,7 +166,7 @@ export async function train<Config, Batch, State>(
     sched?.step();
     step++;
 
-    items += task.batchSize(batch);
+    items += batchItems;
     const itemsPerSecond = items / ((performance.now() - t0) / 1000);
     await log({ step, loss: value, lr, ...(gradNorm !== undefined ? { grad_norm: gradNorm } : {}), [`${task.unit}_per_s`]: Math.round(itemsPerSecond) });
     onProgress({ kind: 'step', step, steps, loss: value, lr, gradNorm, itemsPerSecond });

@@ -154,6 +154,8 @@ export class CharLMTask implements Task<CharLMConfig, CharLMBatch, CharLMState> 
     const [logits, next] = lm.forward(fromArray(x, [B, T], { dtype: 'int32' }), this.state); // (B, T, V)
     const loss = crossEntropy(logits.reshape([B * T, this.vocab.size]), fromArray(y, [B * T], { dtype: 'int32' }));
     this.state = lm.detachState(next); // the next step starts from these values, without this step's graph
+    // ... and they outlive the step's scope (the training loop releases the rest of the step at its end)
+    for (const t of stateTensors(this.state)) t.storage.kept = true;
     return loss;
   }
 
