@@ -3,10 +3,10 @@
 // Single-precision matrix multiply, C = alpha * op(A) @ op(B) + beta * C, on rows [rowStart, rowEnd) of C.
 //
 // The structure is the Goto/BLIS one. B is packed block by block (KC x NC) into column panels of NR = 8
-// floats per k; A is packed (MC x KC) into row panels of MR = 5 rows per k, each value stored splatted
-// (four copies, one f32x4), so that the micro-kernel loads it with a plain v128.load. The 5 x 8
-// micro-kernel keeps its tile of C in ten f32x4 registers for a whole K block; per k it does 7 loads and
-// 10 mul + 10 add. Packing absorbs the transposes and pads edges with zeros, so the micro-kernel only sees
+// floats per k; A is packed (MC x KC) into row panels of MR rows per k (5, or 6 in the relaxed build),
+// each value stored splatted (four copies, one f32x4), so that the micro-kernel loads it with a plain
+// v128.load. The MR x 8 micro-kernel keeps its tile of C in 2 MR f32x4 registers for a whole K block
+// (lib/matmul-kernel.ts). Packing absorbs the transposes and pads edges with zeros, so the micro-kernel only sees
 // full panels; partial tiles of C are written back through a small scratch tile. Products of one to three
 // rows (batch-of-one inference) skip packing, which would cost more than the product, and stream B once
 // per row (sgemmRow).
@@ -23,12 +23,12 @@
 // (lda, ldb, ldc) are in elements of the stored matrices.
 
 import { imin, packA, packB } from './lib/matmul-pack';
-import { kernel5x8, MR, NR } from './lib/matmul-kernel';
+import { microKernel, MR, NR } from './lib/matmul-kernel';
 import { sgemmRow } from './lib/matmul-rows';
 
 /** Depth of a K block: a packed B panel (KC * NR floats, 8 KiB) stays in L1. */
 const KC: i32 = 256;
-/** Rows of an A block, a multiple of MR: the packed block (MC * KC splats, 240 KiB) stays in L2. */
+/** Rows of an A block, a multiple of both builds' MR (5 and 6): the packed block (MC * KC splats, 240 KiB) stays in L2. */
 const MC: i32 = 60;
 /** Columns of a B block (KC * NC floats, 512 KiB). */
 const NC: i32 = 512;
@@ -120,7 +120,7 @@ export function sgemm(
           let cTile = c + ((<usize>ic * <usize>ldc + <usize>(jc + jr)) << 2);
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = imin(MR, mc - ir);
-            kernel5x8(ap + (<usize>ir * panelBytes << 2), bPanel, kc, cTile, ldcBytes, alpha, bk, mr, nr, tile);
+            microKernel(ap + (<usize>ir * panelBytes << 2), bPanel, kc, cTile, ldcBytes, alpha, bk, mr, nr, tile);
             cTile += ldcBytes * <usize>MR;
           }
         }
