@@ -22,6 +22,7 @@ import { referenceBackend } from '../backends/reference.js';
 import { createWasmBackend, type WasmBackend } from '../backends/wasm/backend.js';
 import { simdPeak } from '../backends/wasm/peak.js';
 import { heap } from '../core/memory.js';
+import { scope } from '../core/storage.js';
 import { BENCH_KEYS, cnnStep, emptyFigures, FAST, fmtFigures, GPT_LARGE, gptStep, gptTrainFlopsPerToken, lstmStep, runAll, SLOW, type Figures } from '../bench/workloads.js';
 import { num, UsageError, type Command } from './args.js';
 import { benchInBrowser } from './bench-browser.js';
@@ -41,14 +42,15 @@ function profile(log: (s: string) => void): void {
   try {
     for (const [name, make] of [['LSTM', lstmStep], ['GPT', gptStep], ['CNN', cnnStep]] as const) {
       const step = make();
-      for (let i = 0; i < 3; i++) step();
+      // in a scope each, as the bench's repetitions and the training loop run them
+      for (let i = 0; i < 3; i++) scope(step);
       const p = profiled(base);
       setBackend(p.backend);
       const steps = 5;
       gcMs = 0;
       gcCalls = 0;
       const t0 = performance.now();
-      for (let i = 0; i < steps; i++) step();
+      for (let i = 0; i < steps; i++) scope(step);
       const total = (performance.now() - t0) / steps;
       setBackend(base);
       const rows = p.times();

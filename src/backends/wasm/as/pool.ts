@@ -65,7 +65,9 @@ export function maxPool(
       let ow = 0;
       if (rowInside) {
         for (; ow < owLo; ow++) maxWindow(xp, yp + (<usize>(q0 + ow) << 2), ip + (<usize>(q0 + ow) << 2), H, W, h0, ow * sW - pW, kH, kW, dH, dW);
-        for (; ow + 4 <= owHi; ow += 4) {
+        for (; ow < owHi && owHi - owLo >= 4; ow += 4) {
+          // the last group ends at owHi, overlapping the one before: its outputs are written twice, alike
+          if (ow + 4 > owHi) ow = owHi - 4;
           const w0 = ow * sW - pW;
           // the first tap starts the maximum, each later one replaces it when larger or NaN
           let max = load4(xp + (<usize>(h0 * W + w0) << 2), sW);
