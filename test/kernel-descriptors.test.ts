@@ -67,8 +67,11 @@ test('kernel declarations: named arguments become the positional ones, in order 
   assert.deepEqual(marshal('sgemmBatch', {
     a: 1, b: 2, c: 3, M: 4, N: 5, K: 6, lda: 6, ldb: 5, ldc: 5, transA: false, transB: true, alpha: 1, beta: 0, scratch: 64, strideA: 96, strideB: 120, strideC: 80,
   }), [4, 8, 12, 4, 5, 6, 6, 5, 5, 0, 1, 1, 0, 64, 96, 120, 80]);
-  assert.deepEqual(splitOf('unary', { op: 1, x: 0, y: 0 }), { grain: 4096, align: 16 }); // exp: an expensive op
-  assert.deepEqual(splitOf('softmax', { x: 0, y: 0, cols: 100, log: false }), { grain: 164, align: 1 });
+  assert.deepEqual(splitOf('unary', { op: 1, x: 0, y: 0 }), { grain: 4096, align: 16, partsPerThread: 2 }); // exp: an expensive op
+  assert.deepEqual(splitOf('softmax', { x: 0, y: 0, cols: 100, log: false }), { grain: 164, align: 1, partsPerThread: 2 });
+  // each column part of sgemm packs all of A: one part a thread
+  const product = { a: 0, b: 0, c: 0, M: 64, N: 4096, K: 64, lda: 64, ldb: 4096, ldc: 4096, transA: false, transB: false, alpha: 1, beta: 0, scratch: 0 };
+  assert.deepEqual(splitOf('sgemmCols', product), { grain: 16, align: 16, partsPerThread: 1 });
 });
 
 const gen = new Generator(77);
@@ -148,10 +151,14 @@ function cases(): Case[] {
   }
   {
     const [p, grad, m, v, buf] = [normal([n]), normal([n]), normal([n], 0.1), pin(normal([n], 0.1).abs()), normal([n])];
+    const vmax = pin(normal([n], 0.1).abs());
     const adam = { p: p.base, grad: grad.base, m: m.base, v: v.base, vmax: -1, n, step: 3, lr: 1e-3, betas: [0.9, 0.999] as const, eps: 1e-8, weightDecay: 0.01, maximize: false, decoupled: true };
+    // Adam's L2 weight decay, amsgrad and maximize: the kernel's other branches
+    const amsgrad = { ...adam, vmax: vmax.base, weightDecay: 0.1, maximize: true, decoupled: false };
     const sgd = { p: p.base, grad: grad.base, buf: buf.base, n, first: false, lr: 0.1, momentum: 0.9, dampening: 0.1, weightDecay: 0.01, nesterov: true, maximize: false };
     cs.push(
       { kernel: 'adam', outputs: [p, m, v], run: (b) => b.adam(adam), rtol: 0, atol: 0 },
+      { kernel: 'adam', outputs: [p, m, v, vmax], run: (b) => b.adam(amsgrad), rtol: 0, atol: 0 },
       { kernel: 'sgd', outputs: [p, buf], run: (b) => b.sgd(sgd), rtol: 0, atol: 0 },
     );
   }
@@ -177,6 +184,9 @@ function cases(): Case[] {
     cs.push({ kernel: 'sgemmRows', outputs: [c2], run: (b) => b.matmul(1, 130, 64, 64, mat(a2, 130, 64), mat(b2, 64, 64), mat(c2, 130, 64), false), atol: 1e-5 });
     const [a3, b3, c3] = [normal([8, 64]), normal([64, 512]), empty([8, 512])];
     cs.push({ kernel: 'sgemmCols', outputs: [c3], run: (b) => b.matmul(1, 8, 512, 64, mat(a3, 8, 64), mat(b3, 64, 512), mat(c3, 8, 512), false), atol: 1e-5 });
+    // 64 rows but N >= 4 M (a convolution's im2col product): split by columns too
+    const [a4, b4, c4] = [normal([64, 48]), normal([48, 1040]), empty([64, 1040])];
+    cs.push({ kernel: 'sgemmCols', outputs: [c4], run: (b) => b.matmul(1, 64, 1040, 48, mat(a4, 64, 48), mat(b4, 48, 1040), mat(c4, 64, 1040), false), atol: 1e-5 });
   }
   cs.push(...selectionCases(), ...sequenceCases(), ...visionCases(), ...batchNormCases());
   return cs;

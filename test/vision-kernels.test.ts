@@ -211,6 +211,34 @@ for (const threads of [1, 2]) {
         sameOp(wasm, `adaptive_avg_pool2d ${JSON.stringify([shape, size])}`, [randomTensor([...shape])], ([t]) => [adaptiveAvgPool2d(t, size)], 0, 0);
     });
 
+    test('pooling backward kernels write all of dx: what was there before (NaN) never shows', () => {
+      // 2x2 windows, stride 2, over 6 planes of 8 x 8: each input gets exactly one window's gradient
+      const [planes, H, W, OH, OW] = [6, 8, 8, 4, 4];
+      const window = { kH: 2, kW: 2, sH: 2, sW: 2, pH: 0, pW: 0, dH: 1, dW: 1, OH, OW };
+      const win = fromArray(new Int32Array(Array.from({ length: OH * OW }, (_, q) => {
+        const [oh, ow] = [Math.floor(q / OW), q % OW];
+        return [2 * oh, 2 * oh + 2, 2 * ow, 2 * ow + 2, 4];
+      }).flat()), [OH * OW, 5], { dtype: 'int32' });
+      const x = randomTensor([planes, H, W]);
+      const dy = randomTensor([planes, OH, OW]);
+      const g = dy.toArray() as Float32Array;
+      for (const k of [referenceBackend, wasm]) {
+        const [y, idx] = [Tensor.empty([planes, OH, OW]), Tensor.empty([planes, OH, OW], 'int32')];
+        k.maxPool(x.base, y.base, idx.base, planes, H, W, window);
+        const at = idx.toArray() as Int32Array;
+        const want = new Float32Array(planes * H * W);
+        for (let q = 0; q < at.length; q++) want[Math.floor(q / (OH * OW)) * H * W + at[q]] += g[q];
+        const dx = Tensor.empty([planes, H, W]).fill_(NaN);
+        k.maxPoolBackward(dy.base, idx.base, dx.base, planes, H * W, OH * OW);
+        close(dx.toArray(), want, `maxPoolBackward on ${k.name}`, 0, 0);
+
+        const avg = want.map((_, i) => g[Math.floor(i / (H * W)) * OH * OW + Math.floor((i % (H * W)) / W / 2) * OW + Math.floor((i % W) / 2)] / 4);
+        dx.fill_(NaN);
+        k.avgPoolBackward(dy.base, dx.base, planes, H, W, OH * OW, win.base);
+        close(dx.toArray(), avg, `avgPoolBackward on ${k.name}`, 0, 0);
+      }
+    });
+
     test('batch_norm: training and evaluation, (N, C), (N, C, L) and (N, C, H, W), with and without affine and running stats', () => {
       const shapes = [[7, 5], [4, 3, 9], [3, 4, 5, 7], [16, 8, 26, 26]]; // the last splits over threads
       for (const shape of shapes) {

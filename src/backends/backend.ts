@@ -342,14 +342,14 @@ export interface Backend {
    * flat h*W + w, the first maximum in row-major window order, and a NaN always wins.
    */
   maxPool(x: number, y: number, idx: number, planes: number, H: number, W: number, w: PoolWindow): void;
-  /** dx[plane, idx] += dy over `planes` planes of HW inputs and P outputs (dx must start at 0). */
+  /** dx = 0, then dx[plane, idx] += dy over `planes` planes of HW inputs and P outputs (dx's old values are never read). */
   maxPoolBackward(dy: number, idx: number, dx: number, planes: number, HW: number, P: number): void;
   /**
    * Average pooling: y[plane, q] = sum of x over [h0, h1) x [w0, w1) / divisor, with the P windows an
    * int32 table `win` (P, 5) of h0, h1, w0, w1, divisor in heap.i32 (avg and adaptive pooling alike).
    */
   avgPool(x: number, y: number, planes: number, H: number, W: number, P: number, win: number): void;
-  /** dx += dy / divisor over every window of `win` (dx must start at 0). */
+  /** dx = 0, then dx += dy / divisor over every window of `win` (dx's old values are never read). */
   avgPoolBackward(dy: number, dx: number, planes: number, H: number, W: number, P: number, win: number): void;
   /**
    * Batch statistics of x (N, C, S) per channel over its M = N*S values, in float64:

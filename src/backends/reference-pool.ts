@@ -41,10 +41,11 @@ function maxPool(x: number, y: number, idx: number, planes: number, H: number, W
   }
 }
 
-/** dx[plane, idx] += dy: the gradient goes to each window's maximum. */
+/** dx = 0, then dx[plane, idx] += dy: the gradient goes to each window's maximum. */
 function maxPoolBackward(dy: number, idx: number, dx: number, planes: number, HW: number, P: number): void {
   const f = heap.f32;
   const i32 = heap.i32;
+  f.fill(0, dx, dx + planes * HW);
   for (let c = 0; c < planes; c++)
     for (let q = 0; q < P; q++) {
       const at = i32[idx + c * P + q];
@@ -67,10 +68,11 @@ function avgPool(x: number, y: number, planes: number, H: number, W: number, P: 
   }
 }
 
-/** dx += dy / divisor over every window (dx must start at 0). */
+/** dx = 0, then dx += dy / divisor over every window. */
 function avgPoolBackward(dy: number, dx: number, planes: number, H: number, W: number, P: number, win: number): void {
   const f = heap.f32;
   const I = heap.i32;
+  f.fill(0, dx, dx + planes * H * W);
   for (let c = 0; c < planes; c++) {
     const xp = dx + c * H * W;
     for (let q = 0; q < P; q++) {

@@ -41,6 +41,11 @@ export interface RangeKernelSpec<A extends readonly ArgSpec[] = readonly ArgSpec
   grain: number | ((a: ArgsOf<A>) => number);
   /** Parts start on multiples of this (default 1). */
   align?: number;
+  /**
+   * Parts per thread at most (default PARTS_PER_THREAD, kernels.ts); 1 where every part repeats work of
+   * its own (a column part of sgemm packs all of A).
+   */
+  partsPerThread?: number;
 }
 
 /** A kernel that runs whole on the calling thread. */

@@ -96,7 +96,7 @@ export function maxPool2d(x: Tensor, kernelSize: number | readonly number[], opt
   backend().maxPool(xc.base, y.base, idx.base, planes, H, W, poolWindow(g));
   const out = withGrad('max_pool2d', y, [x], (dy) => {
     const dyc = dy.contiguous();
-    const dx = Tensor.empty(x.shape).fill_(0);
+    const dx = Tensor.empty(x.shape); // the kernel writes every element
     backend().maxPoolBackward(dyc.base, idx.base, dx.base, planes, H * W, P);
     return [dx];
   });
@@ -182,7 +182,7 @@ function windowedMean(x: Tensor, lead: number[], planes: number, H: number, W: n
   backend().avgPool(xc.base, y.base, planes, H, W, P, win.base);
   return withGrad(name, y, [x], (dy) => {
     const dyc = dy.contiguous();
-    const dx = Tensor.empty(x.shape).fill_(0);
+    const dx = Tensor.empty(x.shape); // the kernel writes every element
     backend().avgPoolBackward(dyc.base, dx.base, planes, H, W, P, win.base);
     return [dx];
   });

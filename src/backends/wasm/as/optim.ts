@@ -19,6 +19,22 @@ function st(p: usize, i: i32, v: f64): f32 {
   return f;
 }
 
+/** Floats i and i + 1 as f64x2. */
+// @ts-ignore: decorator
+@inline
+function ld2(p: usize, i: i32): v128 {
+  return f64x2.promote_low_f32x4(v128.load64_zero(p + (<usize>i << 2)));
+}
+
+/** Stores both lanes rounded to f32 at floats i and i + 1 (st for two), and returns the stored values. */
+// @ts-ignore: decorator
+@inline
+function st2(p: usize, i: i32, v: v128): v128 {
+  const f = f32x4.demote_f64x2_zero(v);
+  v128.store64_lane(p + (<usize>i << 2), f, 0);
+  return f64x2.promote_low_f32x4(f);
+}
+
 /**
  * Adam / AdamW (see adamUpdate in src/optim/adam.ts): `decay` = 1 - lr wd for AdamW (1 otherwise),
  * `l2` = wd for Adam (0 otherwise), stepSize = lr / (1 - beta1^step), bc2Sqrt = sqrt(1 - beta2^step).
@@ -29,7 +45,29 @@ export function adam(
 ): void {
   const c1 = 1 - beta1;
   const c2 = 1 - beta2;
-  for (let i = start; i < end; i++) {
+  // Two elements at a time in f64x2 lanes: each lane does the scalar loop's operations in its order
+  // (IEEE float64 per lane, the same roundings to f32), so the bits are the scalar loop's.
+  const vdecay = f64x2.splat(decay);
+  const vl2 = f64x2.splat(l2);
+  const vstep = f64x2.splat(stepSize);
+  const vbc2 = f64x2.splat(bc2Sqrt);
+  const vb1 = f64x2.splat(beta1);
+  const vb2 = f64x2.splat(beta2);
+  const vc1 = f64x2.splat(c1);
+  const vc2 = f64x2.splat(c2);
+  const veps = f64x2.splat(eps);
+  let i = start;
+  for (; i + 2 <= end; i += 2) {
+    let pi = ld2(p, i);
+    if (decay != 1) pi = st2(p, i, f64x2.mul(pi, vdecay));
+    let g = maximize != 0 ? f64x2.neg(ld2(grad, i)) : ld2(grad, i);
+    if (l2 != 0) g = f64x2.add(g, f64x2.mul(vl2, pi));
+    const mi = st2(m, i, f64x2.add(f64x2.mul(vb1, ld2(m, i)), f64x2.mul(vc1, g)));
+    let vHat = st2(v, i, f64x2.add(f64x2.mul(vb2, ld2(v, i)), f64x2.mul(f64x2.mul(vc2, g), g)));
+    if (vmax != 0) vHat = st2(vmax, i, f64x2.max(ld2(vmax, i), vHat));
+    st2(p, i, f64x2.sub(pi, f64x2.div(f64x2.mul(vstep, mi), f64x2.add(f64x2.div(f64x2.sqrt(vHat), vbc2), veps))));
+  }
+  for (; i < end; i++) {
     let pi = ld(p, i);
     if (decay != 1) pi = st(p, i, pi * decay);
     let g = maximize != 0 ? -ld(grad, i) : ld(grad, i);

@@ -91,10 +91,11 @@ export function maxPool(
   }
 }
 
-/** Planes [start, end): dx[plane, idx] += dy. */
+/** Planes [start, end): dx = 0, then dx[plane, idx] += dy. */
 export function maxPoolBackward(start: i32, end: i32, part: i32, dy: usize, idx: usize, dx: usize, HW: i32, P: i32): void {
   for (let c = start; c < end; c++) {
     const xp = dx + (<usize>c * <usize>HW << 2);
+    memory.fill(xp, 0, <usize>HW << 2); // the plane is written here, in cache, not by a fill pass before
     const base = <usize>c * <usize>P << 2;
     for (let q = 0; q < P; q++) {
       const o = base + (<usize>q << 2);
@@ -127,10 +128,11 @@ export function avgPool(start: i32, end: i32, part: i32, x: usize, y: usize, H: 
   }
 }
 
-/** Planes [start, end): dx += dy / divisor over every window, in float64 and rounded once per add. */
+/** Planes [start, end): dx = 0, then dx += dy / divisor over every window, in float64 and rounded once per add. */
 export function avgPoolBackward(start: i32, end: i32, part: i32, dy: usize, dx: usize, H: i32, W: i32, P: i32, win: usize): void {
   for (let c = start; c < end; c++) {
     const xp = dx + (<usize>c * <usize>(H * W) << 2);
+    memory.fill(xp, 0, <usize>(H * W) << 2);
     const gp = dy + (<usize>c * <usize>P << 2);
     for (let q = 0; q < P; q++) {
       const o = win + <usize>q * 20;
