@@ -18,7 +18,7 @@ import { ViT } from '../src/models/vision/vit.js';
 import {
   AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, F, LayerNorm, MaxPool2d,
 } from '../src/nn/index.js';
-import { roll, SwinBlock, windowPartition, windowReverse } from '../src/models/vision/swin.js';
+import { roll, SwinBlock, windowOrder, windowPartition, windowReverse } from '../src/models/vision/swin.js';
 import { testParityCases } from './helpers/cases.js';
 import { assertClose } from './helpers/close.js';
 import { assertGradcheck } from './helpers/gradcheck.js';
@@ -201,6 +201,14 @@ describe('Swin and ViT', () => {
     assert.deepEqual(windowReverse(w, 2, 4, 6).toArray(), x.toArray());
     assert.deepEqual(Array.from(roll(fromArray([0, 1, 2, 3, 4], [5]), 2, 0).toArray()), [3, 4, 0, 1, 2]);
     assert.deepEqual(Array.from(roll(fromArray([0, 1, 2, 3, 4], [5]), -1, 0).toArray()), [1, 2, 3, 4, 0]);
+  });
+
+  test('windowOrder is roll(-shift) then window_partition, as one permutation of the tokens', () => {
+    for (const [H, W, ws, shift] of [[14, 14, 7, 3], [8, 8, 4, 0], [12, 8, 4, 2], [7, 7, 7, 0]]) {
+      const image = fromArray(Float32Array.from({ length: H * W }, (_, i) => i), [1, H, W, 1]); // each token its index
+      const want = windowPartition(roll(roll(image, -shift, 1), -shift, 2), ws).toArray();
+      assert.deepEqual(Array.from(windowOrder(H, W, ws, shift)), Array.from(want), `H ${H}, W ${W}, ws ${ws}, shift ${shift}`);
+    }
   });
 
   test('SwinBlock: attn_mask buffer only with a shift, and it separates rolled regions', () => {

@@ -69,6 +69,30 @@ export function relativePositionIndex(ws: number): Int32Array {
 }
 
 /**
+ * roll(-shift) then window_partition as one permutation of the H * W tokens: token q of the windows'
+ * order (window row-major, then the token's row and column in it) reads token order[q] of the image,
+ * ((wy ws + ty + shift) mod H) W + (wx ws + tx + shift) mod W. Its inverse is window_reverse then
+ * roll(+shift).
+ */
+export function windowOrder(H: number, W: number, ws: number, shift: number): Int32Array {
+  const order = new Int32Array(H * W);
+  let q = 0;
+  for (let wy = 0; wy < H / ws; wy++)
+    for (let wx = 0; wx < W / ws; wx++)
+      for (let ty = 0; ty < ws; ty++)
+        for (let tx = 0; tx < ws; tx++) order[q++] = ((wy * ws + ty + shift) % H) * W + ((wx * ws + tx + shift) % W);
+  return order;
+}
+
+/** x (B, L, C) with its tokens reordered: out[b, q] = x[b, order[q]] (one gather; its backward one scatter). */
+function gatherTokens(x: Tensor, order: Int32Array): Tensor {
+  const [B, L, C] = x.shape;
+  const rows = new Int32Array(B * L);
+  for (let b = 0; b < B; b++) for (let q = 0; q < L; q++) rows[b * L + q] = b * L + order[q];
+  return x.reshape([B * L, C]).indexSelect(0, fromArray(rows, [B * L], { dtype: 'int32' })).reshape([B, L, C]);
+}
+
+/**
  * The shifted-window attention mask (nW, ws^2, ws^2): the rolled image is cut into 3 x 3 regions
  * (by [0, H - ws), [H - ws, H - shift), [H - shift, H), the same for columns); two tokens of a window
  * from different regions get -100, others 0.
@@ -122,8 +146,10 @@ export class WindowAttention extends Module {
     const h = this.numHeads;
     if (x.ndim !== 3 || N !== this.windowSize ** 2 || C !== this.dim)
       throw new Error(`WindowAttention(dim=${this.dim}, window=${this.windowSize}): expected input (B_, ${this.windowSize ** 2}, ${this.dim}), got ${fmt(x.shape)}`);
-    const qkv = this.qkv.forward(x).reshape([B_, N, 3, h, C / h]).permute(2, 0, 3, 1, 4); // (3, B_, h, N, hd)
-    const [q, k, v] = [0, 1, 2].map((i) => qkv.select(0, i)); // each (B_, h, N, hd)
+    // q, k, v as views of the one product, split so that the backward writes their gradients straight
+    // into one (B_, N, 3, h, hd) buffer (three selects would each zero-fill a buffer that size, then add)
+    const qkv = this.qkv.forward(x).reshape([B_, N, 3, h, C / h]); // (B_, N, 3, h, hd)
+    const [q, k, v] = qkv.split(1, 2).map((t) => t.squeeze(2).permute(0, 2, 1, 3)); // each (B_, h, N, hd)
     const bias = this.relativePositionBiasTable
       .indexSelect(0, this.relativePositionIndex.reshape([-1])) // (N*N, h)
       .reshape([N, N, h])
@@ -180,6 +206,9 @@ export class SwinBlock extends Module {
   readonly norm2: LayerNorm;
   readonly mlp: Mlp;
   readonly attnMask: Tensor | null;
+  /** windowOrder for this block's shift, and its inverse (not state: PyTorch's Swin rolls and reshapes). */
+  private readonly toWindows: Int32Array;
+  private readonly fromWindows: Int32Array;
 
   constructor(readonly dim: number, inputResolution: readonly number[], readonly numHeads: number, { windowSize = 7, shiftSize = 0, mlpRatio = 4, generator }: SwinBlockOptions = {}) {
     super();
@@ -198,6 +227,9 @@ export class SwinBlock extends Module {
     const N = windowSize * windowSize;
     const mask = shiftSize > 0 ? fromArray(shiftedWindowMask(H, W, windowSize, shiftSize), [(H / windowSize) * (W / windowSize), N, N]) : null;
     this.attnMask = this.registerBuffer('attn_mask', mask);
+    this.toWindows = windowOrder(H, W, windowSize, shiftSize);
+    this.fromWindows = new Int32Array(H * W);
+    this.toWindows.forEach((p, q) => (this.fromWindows[p] = q));
   }
 
   forward(x: Tensor): Tensor {
@@ -206,14 +238,11 @@ export class SwinBlock extends Module {
     const ws = this.windowSize;
     if (x.ndim !== 3 || L !== H * W || C !== this.dim)
       throw new Error(`SwinBlock(dim=${this.dim}, resolution=${H}x${W}): expected input (B, ${H * W}, ${this.dim}), got ${fmt(x.shape)}`);
-    const shortcut = x;
-    let h = this.norm1.forward(x).reshape([B, H, W, C]);
-    if (this.shiftSize) h = roll(roll(h, -this.shiftSize, 1), -this.shiftSize, 2);
-    const windows = windowPartition(h, ws).reshape([-1, ws * ws, C]); // (B*nW, N, C)
-    const attended = this.attn.forward(windows, this.attnMask);
-    h = windowReverse(attended.reshape([-1, ws, ws, C]), ws, H, W); // (B, H, W, C)
-    if (this.shiftSize) h = roll(roll(h, this.shiftSize, 1), this.shiftSize, 2);
-    const y = shortcut.add(h.reshape([B, H * W, C]));
+    // roll(-shift) and window_partition, attention, window_reverse and roll(+shift): the rolls and
+    // partitions move tokens only, so each pair is one gather (windowOrder) instead of three copies
+    const windows = gatherTokens(this.norm1.forward(x), this.toWindows).reshape([-1, ws * ws, C]); // (B*nW, N, C)
+    const attended = this.attn.forward(windows, this.attnMask).reshape([B, L, C]); // windows' token order
+    const y = x.add(gatherTokens(attended, this.fromWindows)); // (B, H*W, C)
     return y.add(this.mlp.forward(this.norm2.forward(y)));
   }
 
