@@ -5,7 +5,8 @@
  * Every worker instantiates the same compiled module against the same shared memory, so the tensors are
  * never copied: a call writes the kernel's index, its arguments and each part's range to a small
  * control block (a SharedArrayBuffer), bumps a generation counter and wakes the workers with
- * Atomics.notify. The range is cut into PARTS_PER_THREAD parts per thread (fewer where a kernel says so); thread t owns parts t, t + threads, ...
+ * Atomics.notify. The range is cut into PARTS_PER_THREAD parts per thread (fewer where a kernel says
+ * so); thread t owns parts t, t + threads, ...
  * Each thread claims (a compare-and-swap) and runs its own parts, then any part still unclaimed: a
  * worker the OS has not scheduled, or one still waking up, costs nothing, and a slower thread is
  * caught up by the others part by part. The calling thread waits for the parts in progress. A call is
@@ -279,8 +280,8 @@ export class KernelPool {
 
   /**
    * C = alpha * op(A) @ op(B) + beta * C (the kernel's sgemm over all M rows), split over the threads by
-   * rows, or by columns for a product of few rows or of many more columns than rows. `scratch` is `scratchBytes` bytes of the shared
-   * memory, 16-byte aligned, used by no other call meanwhile.
+   * rows, or by columns for a product of few rows or of many more columns than rows. `scratch` is
+   * `scratchBytes` bytes of the shared memory, 16-byte aligned, used by no other call meanwhile.
    */
   sgemm(args: KernelArgs<'sgemmRows'>): void {
     const { M, N, K } = args;
