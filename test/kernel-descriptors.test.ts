@@ -135,6 +135,8 @@ function cases(): Case[] {
     const [N, L, S] = [4, 64, 128];
     const scores = normal([N, L, S], 2);
     cs.push({ kernel: 'scaledSoftmax', outputs: [scores], run: (b) => b.scaledSoftmax(scores.base, N, L, S, 0.125, true, 0) });
+    // scale 1 (scores that maskScores already scaled): the kernel skips the scaling pass
+    cs.push({ kernel: 'scaledSoftmax', outputs: [scores], run: (b) => b.scaledSoftmax(scores.base, N, L, S, 1, false, 0) });
   }
   {
     const [rows, D] = [300, 128];

@@ -164,7 +164,7 @@ export function scaledSoftmax(start: i32, end: i32, part: i32, x: usize, L: i32,
     const visible = causal != 0 ? min(S, max(0, i + causalOffset + 1)) : S;
     if (visible < S) memory.fill(row + (<usize>visible << 2), 0, <usize>(S - visible) << 2);
     if (visible == 0) continue;
-    scaleRow(row, visible, scale);
+    if (scale != 1) scaleRow(row, visible, scale); // x * 1 is x (NaN and -0 too): masked scores come scaled
     const m = rowMax(row, visible);
     if (m == -Infinity) {
       memory.fill(row, 0, <usize>visible << 2);
