@@ -47,7 +47,7 @@ export const fashionTrainCommand: Command = {
     'model NAME': `${IMAGE_MODELS.map((m) => m.name).join(' | ')} (default ${DEFAULT_IMAGE_MODEL})`,
     'patch P': 'vit: the side of its square patches, a divisor of 28 such as 4 or 7 (default 7)',
     'data DIR': `a folder with the four MNIST-layout IDX files, gzipped or not, and optionally classes.txt (ten names) (default ${FASHION_MNIST_DIR}: apt-get install dataset-fashion-mnist)`,
-    'epochs N': 'passes over the training images (default: cnn 10, se-cnn 10, vit 6, swin 2); the cosine schedule decays to 0 at the end',
+    'epochs N': `passes over the training images (default: ${IMAGE_MODELS.map((m) => `${m.name} ${m.training.epochs}`).join(', ')}); the cosine schedule decays to 0 at the end`,
     'steps N': 'optimizer steps instead of --epochs',
     'batch B': 'images per step (default 64)',
     'lr LR': 'AdamW learning rate (default 2e-3 for the CNNs, 1e-3 for vit and swin)',
