@@ -65,7 +65,9 @@ export class ConvBlock extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return this.pool.forward(this.bn.forward(this.conv.forward(x)).relu());
+    // ReLU after the pooling, on a quarter of the values: max(relu(a), relu(b)) = relu(max(a, b)) since
+    // ReLU is monotone, and the gradients agree too (both are 0 where the window's max is <= 0)
+    return this.pool.forward(this.bn.forward(this.conv.forward(x))).relu();
   }
 }
 
