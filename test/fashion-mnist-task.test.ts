@@ -7,13 +7,13 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { decodeCheckpoint, FASHION_MNIST_DIR, loadFashionMnist, manualSeed, Generator, randn } from '../src/node.js';
-import { CNN } from '../src/models/vision/cnn.js';
+import { decodeCheckpoint, fromArray, noGrad, FASHION_MNIST_DIR, loadFashionMnist, manualSeed, Generator, randn, type Tensor } from '../src/node.js';
+import { CNN, ConvBlock } from '../src/models/vision/cnn.js';
 import { SECNN } from '../src/models/vision/se-cnn.js';
 import { SwinTiny } from '../src/models/vision/swin-tiny.js';
 import { ViT } from '../src/models/vision/vit.js';
 import { vitAttention } from '../src/models/vision/vit-attention.js';
-import { augmentBatch, classify, FashionMnistTask, fashionMnistConfig, findImageModel, loadImageClassifier, type LabelledImages } from '../src/tasks/fashion-mnist/index.js';
+import { augmentBatch, classify, FashionMnistTask, fashionMnistConfig, findImageModel, loadImageClassifier, savedModelConfig, type LabelledImages } from '../src/tasks/fashion-mnist/index.js';
 import { train } from '../src/train/loop.js';
 import type { TrainOptions } from '../src/train/options.js';
 import { MemoryRunStorage } from '../src/train/storage.js';
@@ -57,12 +57,39 @@ describe('fashion-mnist models', () => {
     assert.deepEqual(keys(new CNN()).slice(0, 7), ['features.0.conv.weight', 'features.0.conv.bias', 'features.0.bn.weight', 'features.0.bn.bias', 'features.0.bn.running_mean', 'features.0.bn.running_var', 'features.0.bn.num_batches_tracked']);
     assert.ok(keys(new SECNN()).includes('features.1.se.fc2.weight'));
     const swin = keys(new SwinTiny());
-    for (const k of ['patch_embed.proj.weight', 'patch_embed.norm.weight', 'layers.0.blocks.1.attn_mask', 'layers.0.downsample.reduction.weight', 'layers.1.blocks.0.attn.relative_position_bias_table', 'norm.weight', 'head.weight'])
+    for (const k of ['patch_embed.stem.0.weight', 'patch_embed.stem.1.running_var', 'patch_embed.proj.weight', 'patch_embed.norm.weight', 'layers.0.blocks.1.attn_mask', 'layers.0.downsample.reduction.weight', 'layers.1.blocks.0.attn.relative_position_bias_table', 'norm.weight', 'head.weight'])
       assert.ok(swin.includes(k), k);
     assert.ok(!swin.includes('layers.1.blocks.1.attn_mask'), 'one 7 x 7 window on the 7 x 7 grid: no shift');
     assert.equal(new CNN().numParameters(), 421834); // conv 320 + 18,496, BN 64 + 128, fc 401,536 + 1,290
     for (const name of ['cnn', 'se-cnn', 'vit', 'swin']) assert.equal(findImageModel(name)!.problem(findImageModel(name)!.defaults as never), null);
     assert.match(findImageModel('swin')!.problem({ ...findImageModel('swin')!.defaults, patchSize: 4 } as never)!, /windows of 7/);
+    assert.match(findImageModel('swin')!.problem({ ...findImageModel('swin')!.defaults, stemChannels: -1 } as never)!, /stemChannels = -1, expected 0 \(no stem\) or a positive integer/);
+  });
+
+  test('cnn ConvBlock: ReLU after the pooling gives the values and gradients of ReLU before it, bit for bit', () => {
+    manualSeed(3);
+    const block = new ConvBlock(2, 3);
+    const x = randn([2, 2, 8, 8]);
+    const g = randn([2, 3, 4, 4]);
+    const run = (f: (x: Tensor) => Tensor) => {
+      block.zeroGrad();
+      const xi = x.detach().requiresGrad_();
+      const y = f(xi);
+      y.backward(g);
+      return [y, xi.grad!, block.conv.weight.grad!, block.bn.weight!.grad!].map((t) => Array.from(t.toArray() as Float32Array));
+    };
+    const pooledFirst = run((xi) => block.forward(xi));
+    const reluFirst = run((xi) => block.pool.forward(block.bn.forward(block.conv.forward(xi)).relu()));
+    assert.ok(pooledFirst[0].some((v) => v === 0) && pooledFirst[0].some((v) => v > 0), 'windows with a max below and above 0');
+    assert.deepEqual(pooledFirst, reluFirst);
+  });
+
+  test('swin: the stem keeps the 14 x 14 patch grid; its projection kernel overlaps the neighbouring patches', () => {
+    assert.deepEqual(new SwinTiny().patchEmbed.forward(randn([2, 1, 28, 28])).shape, [2, 196, 48]);
+    assert.deepEqual(new SwinTiny().patchEmbed.proj.kernelSize, [3, 3]);
+    assert.deepEqual(new SwinTiny({ patchSize: 4, imageSize: 56 }).patchEmbed.proj.kernelSize, [5, 5]);
+    assert.deepEqual(new SwinTiny({ stemChannels: 0 }).patchEmbed.proj.kernelSize, [2, 2]);
+    assert.equal((findImageModel('swin')!.defaults as unknown as { stemChannels: number }).stemChannels, 24);
   });
 
   test('vitAttention: the ViT logits, rows of weights summing to 1, class-token maps over the patch grid', () => {
@@ -137,6 +164,23 @@ describe('fashion-mnist training', () => {
     assert.deepEqual(timeless(split), timeless(straight));
     assert.equal(straight.metrics.filter((r) => r.loss !== undefined).length, 10);
     assert.ok(straight.metrics.some((r) => r.test_accuracy !== undefined));
+  });
+
+  test('a swin checkpoint saved before the stem existed (no stemChannels) loads and classifies as the stem-less model', async () => {
+    const tr = toyImages(16, 8, 1);
+    const modelConfig = { patchSize: 2, dim: 4, depths: [1, 1], heads: [1, 1], windowSize: 2, mlpRatio: 2, stemChannels: 0 };
+    const task = new FashionMnistTask({ config: fashionMnistConfig({ data: 'toy', batch: 8, classes: ['a', 'b', 'c', 'd'] }, tr), train: tr, test: tr, model: 'swin', modelConfig, seed: 0 });
+    const storage = new MemoryRunStorage();
+    await train(task, options(2), { storage });
+    const ckpt = decodeCheckpoint(storage.checkpoint!, 'memory');
+    delete (ckpt.meta.config as Record<string, unknown>).stemChannels; // as an earlier Loom saved it
+    const spec = findImageModel('swin')!;
+    assert.equal(savedModelConfig(spec, ckpt.meta.config).stemChannels, 0);
+    assert.equal(savedModelConfig(spec, { ...ckpt.meta.config, stemChannels: 8 }).stemChannels, 8);
+    const c = loadImageClassifier(ckpt);
+    assert.ok(![...c.model.stateDict().keys()].some((k) => k.startsWith('patch_embed.stem')));
+    const want = noGrad(() => task.model!.eval().forward(fromArray(tr.images.slice(0, 2 * 64).map((v) => (v - c.config.mean) / c.config.std), [2, 1, 8, 8])).softmax(1).toArray());
+    assertClose(classify(c, tr.images.slice(0, 2 * 64), 2), want, 1e-6);
   });
 
   test('a short run on 512 real images beats chance (10%) by far; its checkpoint classifies as the task did', { skip: HAVE_DATA ? false : `${FASHION_MNIST_DIR} is absent (apt-get install dataset-fashion-mnist)` }, async () => {

@@ -22,15 +22,16 @@ import { assertClose } from './helpers/close.js';
 import { checkOnnxFiles, pythonSkip } from './helpers/python.js';
 import { i64, onnxGreedy } from './helpers/g2p-onnx.js';
 import { normalValues } from './helpers/backends.js';
-import { CLASSES, LETTERS, PHONEMES, PIXEL_MEAN, PIXEL_STD, randomForecaster, randomG2P, randomImageModel, randomPixels, TINY_FORECAST, TINY_G2P, TINY_IMAGE } from './helpers/task-models.js';
+import { CLASSES, LETTERS, PHONEMES, PIXEL_MEAN, PIXEL_STD, randomForecaster, randomG2P, randomImageModel, randomPixels, TINY_FORECAST, TINY_G2P, TINY_IMAGE, TINY_SWIN_WITHOUT_STEM } from './helpers/task-models.js';
 
 const meta = (bytes: Uint8Array) => Object.fromEntries(decodeModel(bytes).metadata_props.map((p) => [p.key, p.value]));
 
 describe('ONNX export of the image models, checked by ONNX Runtime', () => {
-  for (const name of Object.keys(TINY_IMAGE)) {
-    test(`${name}: ONNX Runtime's logits of raw pixels equal Loom's of normalised pixels for batches 1 and 3`, async () => {
-      const model = randomImageModel(name, 3);
-      const bytes = imageModelToOnnx({ model: name, config: TINY_IMAGE[name], weights: moduleWeights(model), classes: CLASSES, mean: PIXEL_MEAN, std: PIXEL_STD });
+  const cases = [...Object.entries(TINY_IMAGE).map(([name, config]) => [name, name, config] as const), ['swin without the stem', 'swin', TINY_SWIN_WITHOUT_STEM] as const];
+  for (const [label, name, config] of cases) {
+    test(`${label}: ONNX Runtime's logits of raw pixels equal Loom's of normalised pixels for batches 1 and 3`, async () => {
+      const model = randomImageModel(name, 3, config);
+      const bytes = imageModelToOnnx({ model: name, config, weights: moduleWeights(model), classes: CLASSES, mean: PIXEL_MEAN, std: PIXEL_STD });
       const session = await ort.InferenceSession.create(bytes);
       assert.deepEqual([session.inputNames, session.outputNames], [['pixels'], ['logits']]);
       const gen = new Generator(4);

@@ -23,7 +23,7 @@ import { G2PPredictor } from '../src/tasks/g2p/predictor.js';
 import { normalValues } from './helpers/backends.js';
 import { assertClose } from './helpers/close.js';
 import { torchPython, torchSkip } from './helpers/python.js';
-import { CLASSES, LETTERS, PHONEMES, PIXEL_MEAN, PIXEL_STD, randomForecastModel, randomG2P, randomImageModel, randomPixels, TINY_FORECAST, TINY_G2P, TINY_IMAGE } from './helpers/task-models.js';
+import { CLASSES, LETTERS, PHONEMES, PIXEL_MEAN, PIXEL_STD, randomForecastModel, randomG2P, randomImageModel, randomPixels, TINY_FORECAST, TINY_G2P, TINY_IMAGE, TINY_SWIN_WITHOUT_STEM } from './helpers/task-models.js';
 
 const work = mkdtempSync(join(tmpdir(), 'loom-pytorch-tasks-'));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -82,9 +82,10 @@ function writeExport(name: string, files: Map<string, Uint8Array>): string {
 }
 
 function imageJobs(gen: Generator): Job[] {
-  return Object.keys(TINY_IMAGE).map((name, n) => {
-    const model = randomImageModel(name, 30 + n);
-    const dir = writeExport(`image-${name}`, imageModelToPyTorch({ model: name, config: TINY_IMAGE[name], weights: moduleWeights(model), classes: CLASSES, mean: PIXEL_MEAN, std: PIXEL_STD }));
+  const cases = [...Object.entries(TINY_IMAGE).map(([name, config]) => [name, name, config] as const), ['swin-without-stem', 'swin', TINY_SWIN_WITHOUT_STEM] as const];
+  return cases.map(([label, name, config], n) => {
+    const model = randomImageModel(name, 30 + n, config);
+    const dir = writeExport(`image-${label}`, imageModelToPyTorch({ model: name, config, weights: moduleWeights(model), classes: CLASSES, mean: PIXEL_MEAN, std: PIXEL_STD }));
     const pixels = [1, 3].map((B) => [B, randomPixels(gen, B)] as const);
     return {
       dir,

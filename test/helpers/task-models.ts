@@ -32,16 +32,19 @@ export const TINY_IMAGE: Record<string, Record<string, unknown>> = {
   cnn: { imageSize: 28, inChannels: 1, numClasses: 10, channels: [4, 6], hidden: 8, dropout: 0.25 },
   'se-cnn': { imageSize: 28, inChannels: 1, numClasses: 10, channels: [4, 6], hidden: 8, dropout: 0.25, reduction: 2 },
   vit: { imageSize: 28, patchSize: 7, inChannels: 1, numClasses: 10, dim: 8, depth: 2, heads: 2, mlpDim: 12 },
-  swin: { imageSize: 28, patchSize: 2, inChannels: 1, numClasses: 10, dim: 6, depths: [2, 1], heads: [2, 3], windowSize: 7, mlpRatio: 2 },
+  swin: { imageSize: 28, patchSize: 2, inChannels: 1, numClasses: 10, dim: 6, depths: [2, 1], heads: [2, 3], windowSize: 7, mlpRatio: 2, stemChannels: 4 },
 };
+
+/** The tiny swin without the convolutional stem (the paper's patch embedding; checkpoints from before the stem load so). */
+export const TINY_SWIN_WITHOUT_STEM: Record<string, unknown> = { ...TINY_IMAGE.swin, stemChannels: 0 };
 
 export const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 export const PIXEL_MEAN = 0.286;
 export const PIXEL_STD = 0.353;
 
-/** The image model `name` with its tiny config, weights drawn from `seed`, in eval mode. */
-export function randomImageModel(name: string, seed: number): Module & { forward(x: Tensor): Tensor } {
-  return randomize(findImageModel(name)!.create(TINY_IMAGE[name] as never) as Module & { forward(x: Tensor): Tensor }, seed);
+/** The image model `name` with its tiny config (or `config`), weights drawn from `seed`, in eval mode. */
+export function randomImageModel(name: string, seed: number, config = TINY_IMAGE[name]): Module & { forward(x: Tensor): Tensor } {
+  return randomize(findImageModel(name)!.create(config as never) as Module & { forward(x: Tensor): Tensor }, seed);
 }
 
 /** n images of 28 x 28 pixels in [0, 1) from `gen`. */

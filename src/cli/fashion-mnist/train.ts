@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { DataError } from '../../data/data-error.js';
 import { FASHION_MNIST_DIR, loadFashionMnist, type FashionMnist } from '../../data/fashion-mnist.js';
 import { CheckpointError } from '../../io/checkpoint.js';
-import { DEFAULT_IMAGE_MODEL, FashionMnistTask, fashionMnistConfig, fashionMnistConfigProblem, findImageModel, IMAGE_MODELS, type FashionMnistConfig } from '../../tasks/fashion-mnist/index.js';
+import { DEFAULT_IMAGE_MODEL, FashionMnistTask, fashionMnistConfig, fashionMnistConfigProblem, findImageModel, IMAGE_MODELS, savedModelConfig, type FashionMnistConfig } from '../../tasks/fashion-mnist/index.js';
 import type { TrainOptions } from '../../train/options.js';
 import { num, UsageError, type Command } from '../args.js';
 import { openRun, runTrainingCli, savedTrainOptions, type TrainingRun } from '../training-run.js';
@@ -54,7 +54,7 @@ export const fashionTrainCommand: Command = {
     'weight-decay W': 'AdamW weight decay (default 1e-4 for the CNNs, 0.05 for vit and swin)',
     'warmup N': 'linear warm-up steps (default 0 for the CNNs, 200 for vit and swin)',
     'crop-padding P': 'augment with random crops of the image padded by P pixels, 0 = off (default 0)',
-    'flip yes|no': 'augment with random horizontal flips (default yes)',
+    'flip yes|no': `augment with random horizontal flips (default: ${IMAGE_MODELS.map((m) => `${m.name} ${m.training.flip ? 'yes' : 'no'}`).join(', ')})`,
     'train-images N': 'train on the first N training images only (default all)',
     'test-images N': 'the final evaluation reads the first N test images (default all)',
     'seed S': 'random seed of initialisation, data order, augmentation and dropout (default 0)',
@@ -104,7 +104,9 @@ export function planImageRun(v: Flags): TrainingRun {
     if (problem) throw new CheckpointError(`checkpoint file '${where}' has an invalid task config: ${problem}`);
     options = savedTrainOptions(ckpt);
     const { train, test } = loadSplits(config.data);
-    task = new FashionMnistTask({ config, train, test, model: ckpt.meta.model, modelConfig: ckpt.meta.config, seed: options.seed });
+    const spec = findImageModel(ckpt.meta.model);
+    if (!spec) throw new CheckpointError(`checkpoint file '${where}' names an unknown model '${ckpt.meta.model}' (known: ${IMAGE_MODELS.map((m) => m.name).join(', ')})`);
+    task = new FashionMnistTask({ config, train, test, model: spec.name, modelConfig: savedModelConfig(spec, ckpt.meta.config), seed: options.seed });
   } else {
     const spec = findImageModel(modelFlag ?? DEFAULT_IMAGE_MODEL)!;
     const t = spec.training;

@@ -96,9 +96,12 @@ export function dimOf(g: GraphBuilder, x: string, axis: number): string {
   return g.node('Slice', [g.node('Shape', [x]), g.int64([axis]), g.int64([axis + 1])], {}, 'dim');
 }
 
-/** ViT's and Swin's PatchEmbed: Conv2d with kernel = stride = p, then (B, C, Hi/p, Wi/p) -> tokens (B, Hi/p * Wi/p, C). */
-export function patchEmbed(g: GraphBuilder, w: Weights, prefix: string, x: string, patch: number): string {
-  const proj = conv2d(g, w, prefix, x, { stride: patch }); // (B, C, g, g)
+/**
+ * ViT's and Swin's PatchEmbed: Conv2d with stride p (kernel p, or with Swin's stem an overlapping kernel and
+ * its padding; the kernel comes from the weight), then (B, C, Hi/p, Wi/p) -> tokens (B, Hi/p * Wi/p, C).
+ */
+export function patchEmbed(g: GraphBuilder, w: Weights, prefix: string, x: string, patch: number, padding = 0): string {
+  const proj = conv2d(g, w, prefix, x, { stride: patch, padding }); // (B, C, g, g)
   const C = w.get(`${prefix}.weight`).shape[0];
   return g.node('Transpose', [g.node('Reshape', [proj, g.int64([0, C, -1])])], { perm: [0, 2, 1] }, 'patches'); // (B, C, n) -> (B, n, C)
 }

@@ -3,7 +3,7 @@
  * operators. Shapes: B batch, Hi x Wi the token grid of a stage, C its width, ws the window side,
  * N = ws^2 tokens per window, nW windows per image, nh heads, hs head size.
  *
- *   tokens = LayerNorm(patches(x))                                         (B, Hi Wi, C)
+ *   tokens = LayerNorm(patches(stem(x)))    stem: Conv, BatchNormalization, Relu (when the config has one)
  *   block:  h = roll(norm1(x), -shift)        two Slice + Concat per axis   (B, Hi, Wi, C)
  *           windows = Reshape/Transpose of h                               (B nW, N, C)
  *           scores = q k^T * scale + bias[h, i, j] (+ mask[w, i, j] when shifted)
@@ -15,7 +15,7 @@
  */
 import type { GraphBuilder } from '../../io/onnx/graph.js';
 import { attend, mergeHeads, packedQKV, transposeKeys } from './attention.js';
-import { layerNorm, linear, mlp, patchEmbed, type Weights } from './layers.js';
+import { batchNorm, conv2d, layerNorm, linear, mlp, patchEmbed, type Weights } from './layers.js';
 
 type Config = Record<string, never>;
 
@@ -70,10 +70,18 @@ function patchMerging(g: GraphBuilder, w: Weights, p: string, x: string, R: numb
   return linear(g, w, `${p}.reduction`, layerNorm(g, w, `${p}.norm`, merged));
 }
 
+/** SwinPatchEmbed before its LayerNorm, with the conv-BN-ReLU stem when the config has one: (B, C, Hi, Wi) -> (B, R R, dim). */
+function swinPatchEmbed(g: GraphBuilder, w: Weights, x: string, c: Config): string {
+  const p = c.patchSize as number;
+  if (!c.stemChannels) return patchEmbed(g, w, 'patch_embed.proj', x, p);
+  const stem = g.node('Relu', [batchNorm(g, w, 'patch_embed.stem.1', conv2d(g, w, 'patch_embed.stem.0', x, { padding: 1 }))], {}, 'stem'); // (B, s, Hi, Wi)
+  return patchEmbed(g, w, 'patch_embed.proj', stem, p, Math.floor(p / 2));
+}
+
 /** Builds the SwinTiny graph from normalised images x (B, C, Hi, Wi); returns the logits (B, K) value. */
 export function swinGraph(g: GraphBuilder, w: Weights, x: string, c: Config): string {
   const [depths, heads] = [c.depths as unknown as number[], c.heads as unknown as number[]];
-  let z = layerNorm(g, w, 'patch_embed.norm', patchEmbed(g, w, 'patch_embed.proj', x, c.patchSize)); // (B, R R, dim)
+  let z = layerNorm(g, w, 'patch_embed.norm', swinPatchEmbed(g, w, x, c)); // (B, R R, dim)
   let R = (c.imageSize as number) / (c.patchSize as number);
   let C = c.dim as number;
   for (const s of [0, 1]) {

@@ -122,13 +122,22 @@ class Attention(nn.Module):
 
 
 class PatchEmbed(nn.Module):
-    def __init__(self, patch, c_in, dim, norm=False):
+    """Patches of p x p as tokens; with stem channels s > 0, a conv-BN-ReLU stem first and a projection
+    whose 2 (p // 2) + 1 kernel overlaps the neighbouring patches."""
+
+    def __init__(self, patch, c_in, dim, norm=False, stem=0):
         super().__init__()
-        self.proj = nn.Conv2d(c_in, dim, patch, stride=patch)
+        if stem > 0:
+            self.stem = nn.Sequential(nn.Conv2d(c_in, stem, 3, padding=1, bias=False), nn.BatchNorm2d(stem), nn.ReLU())
+            self.proj = nn.Conv2d(stem, dim, 2 * (patch // 2) + 1, stride=patch, padding=patch // 2)
+        else:
+            self.proj = nn.Conv2d(c_in, dim, patch, stride=patch)
         if norm:
             self.norm = nn.LayerNorm(dim)
 
     def forward(self, x):
+        if hasattr(self, 'stem'):
+            x = self.stem(x)
         x = self.proj(x).flatten(2).transpose(1, 2)  # (B, dim, h, w) -> (B, h w, dim)
         return self.norm(x) if hasattr(self, 'norm') else x
 
@@ -246,13 +255,13 @@ class SwinStage(nn.Module):
 
 
 class SwinTiny(nn.Module):
-    """Loom's swin: 2 x 2 patches, two stages of (shifted) window attention, one patch merging."""
+    """Loom's swin: a conv stem, 2 x 2 patches, two stages of (shifted) window attention, one patch merging."""
 
-    def __init__(self, imageSize, patchSize, inChannels, numClasses, dim, depths, heads, windowSize, mlpRatio, mean=0.0, std=1.0):
+    def __init__(self, imageSize, patchSize, inChannels, numClasses, dim, depths, heads, windowSize, mlpRatio, stemChannels, mean=0.0, std=1.0):
         super().__init__()
         R = imageSize // patchSize
         self.normalise = Normalise(mean, std)
-        self.patch_embed = PatchEmbed(patchSize, inChannels, dim, norm=True)
+        self.patch_embed = PatchEmbed(patchSize, inChannels, dim, norm=True, stem=stemChannels)
         self.layers = nn.ModuleList([
             SwinStage(dim, R, depths[0], heads[0], windowSize, mlpRatio, True),
             SwinStage(2 * dim, R // 2, depths[1], heads[1], windowSize, mlpRatio, False),

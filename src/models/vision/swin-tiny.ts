@@ -1,14 +1,20 @@
 /**
  * A tiny Swin Transformer classifier for 28 x 28 images, built from the Swin blocks of swin.ts with the
- * Swin code's names (`patch_embed.proj`, `patch_embed.norm`, `layers.{i}.blocks.{j}`,
- * `layers.{i}.downsample`, `norm`, `head`):
+ * Swin code's names (`patch_embed.{stem, proj, norm}`, `layers.{i}.blocks.{j}`, `layers.{i}.downsample`,
+ * `norm`, `head`):
  *
- *   x (B, 1, 28, 28) -> patches of 2 x 2: a Conv2d, LayerNorm      (B, 14*14, dim)
+ *   x (B, 1, 28, 28) -> stem: Conv2d 3 x 3 (24 channels), BatchNorm2d, ReLU   (B, 24, 28, 28)
+ *     -> patches of 2 x 2: a Conv2d 3 x 3 with stride 2, LayerNorm             (B, 14*14, dim)
  *   (the Swin paper's absolute position embedding is off by default there too: the relative bias suffices)
  *   stage 0: depths[0] Swin blocks on the 14 x 14 grid, windows 7 x 7 (2 x 2 windows), every other
- *            block shifted by 3; then patch merging                  (B, 7*7, 2 dim)
+ *            block shifted by 3; then patch merging                          (B, 7*7, 2 dim)
  *   stage 1: depths[1] blocks on the 7 x 7 grid (one window, so no shift)
- *   logits = head(mean_tokens(norm(x)))                              (B, numClasses)
+ *   logits = head(mean_tokens(norm(x)))                                      (B, numClasses)
+ *
+ * The convolutional stem is not the paper's, whose patch embedding is a Conv2d with kernel = stride =
+ * patch size (`stemChannels: 0`). Early convolutions make a small vision transformer learn faster
+ * (Xiao et al. 2021, "Early Convolutions Help Transformers See Better"): one epoch on Fashion-MNIST
+ * gives 84.54% with the stem against 82.74% without, for 9% more time a step (the README's probes).
  *
  * @example
  *   const swin = new SwinTiny();
@@ -17,7 +23,9 @@
 import type { Generator } from '../../core/random.js';
 import { fmt } from '../../core/shape.js';
 import type { Tensor } from '../../core/tensor.js';
-import { ModuleList } from '../../nn/layers/containers.js';
+import { ReLU } from '../../nn/layers/activations.js';
+import { BatchNorm2d } from '../../nn/layers/batchnorm.js';
+import { ModuleList, Sequential } from '../../nn/layers/containers.js';
 import { LayerNorm } from '../../nn/layers/layernorm.js';
 import { Linear } from '../../nn/layers/linear.js';
 import { Module } from '../../nn/module.js';
@@ -43,10 +51,15 @@ export interface SwinTinyConfig {
   windowSize: number;
   /** Hidden width of the MLPs as a multiple of the token width (default 2). */
   mlpRatio: number;
+  /**
+   * Channels of the convolutional stem before the patch embedding, 0 for none (the paper's patch
+   * embedding) (default 24). Checkpoints made before the stem existed have no such key: they had none.
+   */
+  stemChannels: number;
 }
 
 export const defaultSwinTinyConfig: SwinTinyConfig = {
-  imageSize: 28, patchSize: 2, inChannels: 1, numClasses: 10, dim: 48, depths: [2, 2], heads: [3, 6], windowSize: 7, mlpRatio: 2,
+  imageSize: 28, patchSize: 2, inChannels: 1, numClasses: 10, dim: 48, depths: [2, 2], heads: [3, 6], windowSize: 7, mlpRatio: 2, stemChannels: 24,
 };
 
 /** What is wrong with a SwinTiny config, as a phrase naming the field, or null. */
@@ -62,22 +75,36 @@ export function swinTinyConfigProblem(c: SwinTinyConfig): string | null {
     return `imageSize / patchSize = ${grid}, expected an even grid that windows of ${c.windowSize} tile, before and after patch merging`;
   if (c.dim % c.heads[0] !== 0 || (2 * c.dim) % c.heads[1] !== 0) return `heads = ${JSON.stringify(c.heads)}, expected divisors of dim ${c.dim} and ${2 * c.dim}`;
   if (!(typeof c.mlpRatio === 'number' && c.mlpRatio > 0)) return `mlpRatio = ${JSON.stringify(c.mlpRatio)}, expected a positive number`;
+  if (!(Number.isInteger(c.stemChannels) && c.stemChannels >= 0)) return `stemChannels = ${JSON.stringify(c.stemChannels)}, expected 0 (no stem) or a positive integer`;
   return null;
 }
 
-/** Images -> patch tokens: Conv2d with kernel = stride = patchSize, then LayerNorm. (B, C, H, W) -> (B, H/p * W/p, dim). */
+/**
+ * Images -> patch tokens, (B, C, H, W) -> (B, H/p * W/p, dim): without a stem, Conv2d with kernel =
+ * stride = p, then LayerNorm; with one (`stem` = Conv2d(C, s, 3, padding 1, no bias), BatchNorm2d(s),
+ * ReLU), a projection whose kernel 2 floor(p/2) + 1 overlaps the neighbouring patches (3 x 3 with
+ * stride 2 for p = 2; padding floor(p/2) keeps the grid at H/p), then LayerNorm.
+ */
 export class SwinPatchEmbed extends Module {
+  readonly stem: Sequential | null;
   readonly proj: Conv2d;
   readonly norm: LayerNorm;
 
-  constructor(patchSize: number, inChannels: number, dim: number, { generator }: { generator?: Generator } = {}) {
+  constructor(patchSize: number, inChannels: number, dim: number, { stemChannels = 0, generator }: { stemChannels?: number; generator?: Generator } = {}) {
     super();
-    this.proj = this.registerModule('proj', new Conv2d(inChannels, dim, patchSize, { stride: patchSize, generator }));
+    const s = stemChannels;
+    this.stem = this.registerModule('stem', s > 0 ? new Sequential(new Conv2d(inChannels, s, 3, { padding: 1, bias: false, generator }), new BatchNorm2d(s), new ReLU()) : null);
+    const half = Math.floor(patchSize / 2);
+    this.proj = this.registerModule(
+      'proj',
+      s > 0 ? new Conv2d(s, dim, 2 * half + 1, { stride: patchSize, padding: half, generator }) : new Conv2d(inChannels, dim, patchSize, { stride: patchSize, generator }),
+    );
     this.norm = this.registerModule('norm', new LayerNorm(dim));
   }
 
   forward(x: Tensor): Tensor {
-    return this.norm.forward(this.proj.forward(x).flatten(2).transpose(1, 2)); // (B, dim, h, w) -> (B, h*w, dim)
+    const features = this.stem ? this.stem.forward(x) : x; // (B, s, H, W)
+    return this.norm.forward(this.proj.forward(features).flatten(2).transpose(1, 2)); // (B, dim, h, w) -> (B, h*w, dim)
   }
 }
 
@@ -117,7 +144,7 @@ export class SwinTiny extends Module {
     const problem = swinTinyConfigProblem(c);
     if (problem) throw new RangeError(`SwinTiny: ${problem}`);
     const grid = c.imageSize / c.patchSize;
-    this.patchEmbed = this.registerModule('patch_embed', new SwinPatchEmbed(c.patchSize, c.inChannels, c.dim, { generator }));
+    this.patchEmbed = this.registerModule('patch_embed', new SwinPatchEmbed(c.patchSize, c.inChannels, c.dim, { stemChannels: c.stemChannels, generator }));
     this.layers = this.registerModule(
       'layers',
       new ModuleList([

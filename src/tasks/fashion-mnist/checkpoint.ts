@@ -32,7 +32,7 @@ export function loadImageClassifier(ckpt: Checkpoint): ImageClassifier {
   const taskProblem = fashionMnistConfigProblem(meta.taskConfig ?? {});
   if (taskProblem) throw new CheckpointError(`checkpoint file '${where}' has an invalid task config: ${taskProblem}`);
   const config = meta.taskConfig as unknown as FashionMnistConfig;
-  const modelConfig = { ...meta.config };
+  const modelConfig = savedModelConfig(spec, meta.config);
   const problem = spec.problem(modelConfig as never);
   if (problem) throw new CheckpointError(`checkpoint file '${where}' has an invalid ${spec.name} config: ${problem}`);
   if (modelConfig.numClasses !== config.classes.length)
@@ -41,6 +41,14 @@ export function loadImageClassifier(ckpt: Checkpoint): ImageClassifier {
   loadCheckpointWeights(ckpt, model, spec.name);
   model.eval();
   return { spec, model, modelConfig, config };
+}
+
+/**
+ * A checkpoint's model config as this version builds it: the keys added since the checkpoint was saved
+ * take the values that mean what it had then (`savedDefaults`: a swin from before the stem has none).
+ */
+export function savedModelConfig(spec: ImageModelSpec, saved: Record<string, unknown>): Record<string, unknown> {
+  return { ...spec.savedDefaults, ...saved };
 }
 
 /**

@@ -6,11 +6,11 @@
  *   cnn      two conv-BatchNorm-ReLU-max-pool blocks, two linear     10 epochs, AdamW 2e-3, batch 64, cosine
  *   se-cnn   the same with squeeze-and-excitation after each block   10 epochs, AdamW 2e-3, batch 64, cosine
  *   vit      ViT: patches of 7 (or 4), class token, pre-LN, GELU     6 epochs, AdamW 1e-3, wd 0.05, cosine, warm-up 200
- *   swin     tiny Swin: 2 x 2 patches, windows 7, shifted, merging    2 epochs, AdamW 1e-3, wd 0.05, cosine, warm-up 200
+ *   swin     tiny Swin: conv stem, 2 x 2 patches, windows 7, merging  3.5 epochs, AdamW 1e-3, wd 0.05, cosine, warm-up 200, no flips
  *
  * The epochs aim at a default run of at most 15 minutes on a 2-core machine; the README's Fashion-MNIST
- * table has each default run's accuracy and wall time (cnn 8 min 0 s and se-cnn 8 min 40 s on a 2-core
- * Intel Xeon, plain SIMD build).
+ * table has each default run's accuracy and wall time (on a 2-core Intel Xeon: cnn 8 min 0 s and se-cnn
+ * 8 min 40 s with the plain SIMD build, swin 13 min 12 s with the relaxed one).
  */
 import type { Module } from '../../nn/module.js';
 import { CNN, cnnConfigProblem, defaultCNNConfig, type CNNConfig } from '../../models/vision/cnn.js';
@@ -49,6 +49,8 @@ export interface ImageModelSpec<C extends ImageModelConfig = ImageModelConfig> {
    * backward without collection, an upper bound of the peak), for the loop's memory check.
    */
   bytesPerImage: number;
+  /** Values of the config keys that a checkpoint saved before they existed lacks (savedModelConfig). */
+  savedDefaults?: Partial<C>;
   /** What is wrong with a config (e.g. one read from a checkpoint), as a phrase, or null. */
   problem(config: C): string | null;
   create(config: C): Module;
@@ -72,7 +74,12 @@ export const MODELS: readonly ImageModelSpec[] = [
   define<CNNConfig>({ name: 'cnn', summary: 'two conv-BatchNorm-ReLU-max-pool blocks, dropout, two linear layers', defaults: defaultCNNConfig, training: { ...convTraining, epochs: 10 }, bytesPerImage: 2.5e6, problem: cnnConfigProblem, create: (c) => new CNN(c) }),
   define<SECNNConfig>({ name: 'se-cnn', summary: 'the cnn with squeeze-and-excitation after each conv block', defaults: defaultSECNNConfig, training: { ...convTraining, epochs: 10 }, bytesPerImage: 2.8e6, problem: seCNNConfigProblem, create: (c) => new SECNN(c) }),
   define<ViTConfig>({ name: 'vit', summary: 'Vision Transformer: 7x7 patches, class token, pre-LN, GELU', defaults: defaultViTConfig, training: { ...transformerTraining, epochs: 6 }, bytesPerImage: 2e6, problem: vitProblem, create: (c) => new ViT(c) }),
-  define<SwinTinyConfig>({ name: 'swin', summary: 'tiny Swin: 2x2 patches, 7x7 windows, shifted windows, one patch merging', defaults: defaultSwinTinyConfig, training: { ...transformerTraining, epochs: 2 }, bytesPerImage: 5e6, problem: swinTinyConfigProblem, create: (c) => new SwinTiny(c) }),
+  define<SwinTinyConfig>({
+    name: 'swin', summary: 'tiny Swin: a conv stem, 2x2 patches, 7x7 windows, shifted windows, one patch merging', defaults: defaultSwinTinyConfig,
+    training: { ...transformerTraining, epochs: 3.5, flip: false }, bytesPerImage: 5e6,
+    savedDefaults: { stemChannels: 0 }, // a checkpoint made before the convolutional stem existed had none
+    problem: swinTinyConfigProblem, create: (c) => new SwinTiny(c),
+  }),
 ];
 
 export const DEFAULT_MODEL = 'cnn';
