@@ -7,13 +7,14 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { decodeCheckpoint, fromArray, noGrad, FASHION_MNIST_DIR, loadFashionMnist, manualSeed, Generator, randn, type Tensor } from '../src/node.js';
+import { decodeCheckpoint, F, fromArray, noGrad, randint, scope, type Module, FASHION_MNIST_DIR, loadFashionMnist, manualSeed, Generator, randn, type Tensor } from '../src/node.js';
 import { CNN, ConvBlock } from '../src/models/vision/cnn.js';
 import { SECNN } from '../src/models/vision/se-cnn.js';
 import { SwinTiny } from '../src/models/vision/swin-tiny.js';
 import { ViT } from '../src/models/vision/vit.js';
 import { vitAttention } from '../src/models/vision/vit-attention.js';
-import { augmentBatch, classify, FashionMnistTask, fashionMnistConfig, findImageModel, loadImageClassifier, savedModelConfig, type LabelledImages } from '../src/tasks/fashion-mnist/index.js';
+import { augmentBatch, classify, FashionMnistTask, fashionMnistConfig, findImageModel, IMAGE_MODELS, loadImageClassifier, savedModelConfig, type LabelledImages } from '../src/tasks/fashion-mnist/index.js';
+import { heap } from '../src/core/memory.js';
 import { train } from '../src/train/loop.js';
 import type { TrainOptions } from '../src/train/options.js';
 import { MemoryRunStorage } from '../src/train/storage.js';
@@ -215,6 +216,26 @@ describe('fashion-mnist training', () => {
 });
 
 describe('fashion-mnist memory', () => {
+  test("each model's bytesPerImage bounds what a training step of its defaults allocates per image (batch 64, no collection)", () => {
+    const every = heap.collectEvery;
+    heap.collectEvery = Infinity;
+    try {
+      for (const spec of IMAGE_MODELS) {
+        manualSeed(0);
+        const model = spec.create(spec.defaults) as Module & { forward(x: Tensor): Tensor };
+        const before = heap.liveBytes;
+        let perImage = 0;
+        scope(() => {
+          F.crossEntropy(model.forward(randn([64, 1, 28, 28])), randint(0, 10, [64])).backward();
+          perImage = (heap.liveBytes - before) / 64;
+        });
+        assert.ok(perImage < spec.bytesPerImage && perImage > spec.bytesPerImage / 2, `${spec.name}: ${(perImage / 1e6).toFixed(2)} MB per image, bytesPerImage ${spec.bytesPerImage / 1e6} MB`);
+      }
+    } finally {
+      heap.collectEvery = every;
+    }
+  });
+
   test('the memory estimate grows with the batch; a batch far beyond the heap is refused before training', async () => {
     const tr = toyImages(40, 8, 1);
     const make = (batch: number) =>
