@@ -13,7 +13,7 @@ import { SECNN } from '../src/models/vision/se-cnn.js';
 import { SwinTiny } from '../src/models/vision/swin-tiny.js';
 import { ViT } from '../src/models/vision/vit.js';
 import { vitAttention } from '../src/models/vision/vit-attention.js';
-import { augmentBatch, classify, FashionMnistTask, fashionMnistConfig, findImageModel, IMAGE_MODELS, loadImageClassifier, savedModelConfig, type LabelledImages } from '../src/tasks/fashion-mnist/index.js';
+import { augmentBatch, classify, FashionMnistTask, fashionMnistConfig, findImageModel, IMAGE_MODELS, loadImageClassifier, savedModel, type LabelledImages } from '../src/tasks/fashion-mnist/index.js';
 import { heap } from '../src/core/memory.js';
 import { train } from '../src/train/loop.js';
 import type { TrainOptions } from '../src/train/options.js';
@@ -175,9 +175,10 @@ describe('fashion-mnist training', () => {
     await train(task, options(2), { storage });
     const ckpt = decodeCheckpoint(storage.checkpoint!, 'memory');
     delete (ckpt.meta.config as Record<string, unknown>).stemChannels; // as an earlier Loom saved it
-    const spec = findImageModel('swin')!;
-    assert.equal(savedModelConfig(spec, ckpt.meta.config).stemChannels, 0);
-    assert.equal(savedModelConfig(spec, { ...ckpt.meta.config, stemChannels: 8 }).stemChannels, 8);
+    const saved = savedModel(ckpt);
+    assert.equal(saved.spec.name, 'swin');
+    assert.equal(saved.modelConfig.stemChannels, 0);
+    assert.equal(savedModel({ ...ckpt, meta: { ...ckpt.meta, config: { ...ckpt.meta.config, stemChannels: 8 } } }).modelConfig.stemChannels, 8);
     const c = loadImageClassifier(ckpt);
     assert.ok(![...c.model.stateDict().keys()].some((k) => k.startsWith('patch_embed.stem')));
     const want = noGrad(() => task.model!.eval().forward(fromArray(tr.images.slice(0, 2 * 64).map((v) => (v - c.config.mean) / c.config.std), [2, 1, 8, 8])).softmax(1).toArray());

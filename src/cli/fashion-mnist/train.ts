@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { DataError } from '../../data/data-error.js';
 import { FASHION_MNIST_DIR, loadFashionMnist, type FashionMnist } from '../../data/fashion-mnist.js';
 import { CheckpointError } from '../../io/checkpoint.js';
-import { DEFAULT_IMAGE_MODEL, FashionMnistTask, fashionMnistConfig, fashionMnistConfigProblem, findImageModel, IMAGE_MODELS, savedModelConfig, type FashionMnistConfig } from '../../tasks/fashion-mnist/index.js';
+import { DEFAULT_IMAGE_MODEL, FashionMnistTask, fashionMnistConfig, fashionMnistConfigProblem, findImageModel, IMAGE_MODELS, savedModel, type FashionMnistConfig } from '../../tasks/fashion-mnist/index.js';
 import type { TrainOptions } from '../../train/options.js';
 import { num, UsageError, type Command } from '../args.js';
 import { openRun, runTrainingCli, savedTrainOptions, type TrainingRun } from '../training-run.js';
@@ -104,9 +104,8 @@ export function planImageRun(v: Flags): TrainingRun {
     if (problem) throw new CheckpointError(`checkpoint file '${where}' has an invalid task config: ${problem}`);
     options = savedTrainOptions(ckpt);
     const { train, test } = loadSplits(config.data);
-    const spec = findImageModel(ckpt.meta.model);
-    if (!spec) throw new CheckpointError(`checkpoint file '${where}' names an unknown model '${ckpt.meta.model}' (known: ${IMAGE_MODELS.map((m) => m.name).join(', ')})`);
-    task = new FashionMnistTask({ config, train, test, model: spec.name, modelConfig: savedModelConfig(spec, ckpt.meta.config), seed: options.seed });
+    const { spec, modelConfig } = savedModel(ckpt);
+    task = new FashionMnistTask({ config, train, test, model: spec.name, modelConfig, seed: options.seed });
   } else {
     const spec = findImageModel(modelFlag ?? DEFAULT_IMAGE_MODEL)!;
     const t = spec.training;

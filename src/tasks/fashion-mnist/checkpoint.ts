@@ -27,12 +27,10 @@ export function loadImageClassifier(ckpt: Checkpoint): ImageClassifier {
   const { meta, dir } = ckpt;
   const where = `${dir}/config.json`;
   if (meta.task !== 'fashion-mnist') throw new CheckpointError(`checkpoint '${dir}' is for the task '${meta.task}', not 'fashion-mnist'`);
-  const spec = findModel(meta.model);
-  if (!spec) throw new CheckpointError(`checkpoint file '${where}' names an unknown model '${meta.model}' (known: ${MODELS.map((m) => m.name).join(', ')})`);
+  const { spec, modelConfig } = savedModel(ckpt);
   const taskProblem = fashionMnistConfigProblem(meta.taskConfig ?? {});
   if (taskProblem) throw new CheckpointError(`checkpoint file '${where}' has an invalid task config: ${taskProblem}`);
   const config = meta.taskConfig as unknown as FashionMnistConfig;
-  const modelConfig = savedModelConfig(spec, meta.config);
   const problem = spec.problem(modelConfig as never);
   if (problem) throw new CheckpointError(`checkpoint file '${where}' has an invalid ${spec.name} config: ${problem}`);
   if (modelConfig.numClasses !== config.classes.length)
@@ -44,11 +42,14 @@ export function loadImageClassifier(ckpt: Checkpoint): ImageClassifier {
 }
 
 /**
- * A checkpoint's model config as this version builds it: the keys added since the checkpoint was saved
- * take the values that mean what it had then (`savedDefaults`: a swin from before the stem has none).
+ * A checkpoint's model: its spec, and its config as this version builds it (the keys added since the
+ * checkpoint was saved take `savedDefaults`, the values that mean what it had then: a swin from before
+ * the stem has none). Throws a CheckpointError naming the file for an unknown model.
  */
-export function savedModelConfig(spec: ImageModelSpec, saved: Record<string, unknown>): Record<string, unknown> {
-  return { ...spec.savedDefaults, ...saved };
+export function savedModel({ meta, dir }: Checkpoint): { spec: ImageModelSpec; modelConfig: Record<string, unknown> } {
+  const spec = findModel(meta.model);
+  if (!spec) throw new CheckpointError(`checkpoint file '${dir}/config.json' names an unknown model '${meta.model}' (known: ${MODELS.map((m) => m.name).join(', ')})`);
+  return { spec, modelConfig: { ...spec.savedDefaults, ...meta.config } };
 }
 
 /**

@@ -3,5 +3,5 @@ export { FashionMnistTask, fashionMnistConfig, fashionMnistConfigProblem, type F
 export { MODELS as IMAGE_MODELS, DEFAULT_MODEL as DEFAULT_IMAGE_MODEL, findModel as findImageModel, type ImageModelSpec, type ImageTrainingDefaults, type ImageModelConfig } from './models.js';
 export { evaluateImages, normalizedBatch, type ImageEvalOptions, type ImageEvalResult, type LabelledImages } from './evaluate.js';
 export { augmentBatch, type AugmentOptions } from './augment.js';
-export { loadImageClassifier, classify, savedModelConfig, type ImageClassifier } from './checkpoint.js';
+export { loadImageClassifier, classify, savedModel, type ImageClassifier } from './checkpoint.js';
 export { rgbaToGrey, resizeArea } from './image.js';

@@ -49,7 +49,7 @@ export interface ImageModelSpec<C extends ImageModelConfig = ImageModelConfig> {
    * backward without collection, an upper bound of the peak), for the loop's memory check.
    */
   bytesPerImage: number;
-  /** Values of the config keys that a checkpoint saved before they existed lacks (savedModelConfig). */
+  /** Values of the config keys that a checkpoint saved before they existed lacks (savedModel). */
   savedDefaults?: Partial<C>;
   /** What is wrong with a config (e.g. one read from a checkpoint), as a phrase, or null. */
   problem(config: C): string | null;
